@@ -1,0 +1,13 @@
+//! Server functions about the instance itself.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::SystemStatus;
+
+/// The dashboard's snapshot of the instance.
+#[server(prefix = "/api/fn", endpoint = "system_status")]
+pub async fn get_system_status() -> Result<SystemStatus, AppError> {
+    let service = super::service()?;
+    super::respond(service.system_status().await)
+}

@@ -1,0 +1,6 @@
+//! Wire types: plain serde structs shared by the UI, the server functions and the REST API.
+//! Database rows never cross this line; the backend converts them.
+
+mod system;
+
+pub use system::{DatabaseBackend, SystemStatus};

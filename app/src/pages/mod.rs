@@ -1,0 +1,17 @@
+//! One page per route.
+
+mod admin;
+mod alerts;
+mod dashboard;
+mod events;
+mod not_found;
+mod reports;
+mod rules;
+
+pub use admin::AdminPage;
+pub use alerts::AlertsPage;
+pub use dashboard::DashboardPage;
+pub use events::EventsPage;
+pub use not_found::NotFoundPage;
+pub use reports::ReportsPage;
+pub use rules::RulesPage;

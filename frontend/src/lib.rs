@@ -1,0 +1,7 @@
+//! Vigil's browser entry point: hydrates the server-rendered pages with the application.
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,21 @@
+//! Vigil's schema history: one migration per file, run at start-up on SQLite and MariaDB alike.
+//!
+//! Landed migrations are never edited; a change to the schema is a new file.
+
+pub use sea_orm_migration::prelude::*;
+
+mod column;
+mod m20261121_000001_create_initial_schema;
+mod m20261121_000002_seed_builtin_roles;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_create_initial_schema::Migration),
+            Box::new(m20261121_000002_seed_builtin_roles::Migration),
+        ]
+    }
+}

@@ -1,0 +1,3 @@
+//! Authentication: password hashing now; tokens and role-based access control build on it.
+
+pub mod password;

@@ -1,0 +1,100 @@
+//! Password hashing with argon2id (OWASP parameters: 19 MiB, two passes, one lane) and the
+//! length policy: 12 to 128 characters, no composition rules.
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use rand::Rng;
+
+pub const MIN_LEN: usize = 12;
+pub const MAX_LEN: usize = 128;
+
+const M_COST_KIB: u32 = 19_456;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(M_COST_KIB, T_COST, P_COST, None).expect("static argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Why a password is refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("password must be at least {MIN_LEN} characters")]
+    TooShort,
+    #[error("password must be at most {MAX_LEN} characters")]
+    TooLong,
+}
+
+/// Checks the length policy; length counts characters, not bytes.
+pub fn check_policy(password: &str) -> Result<(), PolicyError> {
+    let len = password.chars().count();
+    if len < MIN_LEN {
+        Err(PolicyError::TooShort)
+    } else if len > MAX_LEN {
+        Err(PolicyError::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// Hashes a password into a PHC string with a fresh random salt.
+pub fn hash(password: &str) -> anyhow::Result<String> {
+    hasher()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash password: {e}"))
+}
+
+/// Whether `password` matches the stored PHC hash; a malformed hash never matches.
+pub fn verify(password: &str, phc: &str) -> bool {
+    hasher().verify_password(password.as_bytes(), phc).is_ok()
+}
+
+/// A random password of `len` characters from an alphabet without look-alike characters.
+pub fn generate(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_argon2id_with_the_required_cost() {
+        let phc = hash("correct horse battery").unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$"), "{phc}");
+        assert!(phc.contains("m=19456,t=2,p=1"), "{phc}");
+        assert!(verify("correct horse battery", &phc));
+        assert!(!verify("correct horse batterY", &phc));
+        assert!(!verify("anything", "not a hash"));
+    }
+
+    #[test]
+    fn same_password_hashes_differently() {
+        assert_ne!(
+            hash("same password!").unwrap(),
+            hash("same password!").unwrap()
+        );
+    }
+
+    #[test]
+    fn policy_counts_characters() {
+        assert_eq!(check_policy("short"), Err(PolicyError::TooShort));
+        assert_eq!(check_policy("ééééééééééé"), Err(PolicyError::TooShort));
+        assert_eq!(check_policy("éééééééééééé"), Ok(()));
+        assert_eq!(check_policy(&"x".repeat(128)), Ok(()));
+        assert_eq!(check_policy(&"x".repeat(129)), Err(PolicyError::TooLong));
+    }
+
+    #[test]
+    fn generated_passwords_pass_the_policy() {
+        let a = generate(24);
+        assert_eq!(a.chars().count(), 24);
+        assert_eq!(check_policy(&a), Ok(()));
+        assert_ne!(a, generate(24));
+    }
+}

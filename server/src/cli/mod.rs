@@ -1,0 +1,72 @@
+//! The `vigil` command line: subcommands over one typed configuration.
+
+mod migrate;
+mod serve;
+mod user;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigArgs};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vigil",
+    version,
+    about = "Vigil: a self-hosted SIEM",
+    long_about = "Vigil: a self-hosted SIEM.\n\nEvery option can also be set in a TOML file \
+                  (--config) or through its VIGIL_* environment variable; flags override the \
+                  environment, which overrides the file. Without a subcommand Vigil serves."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web interface and API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(&cli.config) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("vigil: error: {err}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("vigil: error: cannot start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve::run(config).await,
+            Command::Migrate => migrate::run(config).await,
+            Command::User(cmd) => user::run(config, cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("vigil: error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

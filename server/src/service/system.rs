@@ -1,0 +1,41 @@
+//! Use cases about the instance itself.
+
+use async_trait::async_trait;
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
+
+use app::error::AppError;
+use app::model::{DatabaseBackend, SystemStatus};
+use app::service::VigilService;
+
+use super::{Service, internal};
+use crate::store::{alert, bronze_event_data, rule};
+
+#[async_trait]
+impl VigilService for Service {
+    async fn system_status(&self) -> Result<SystemStatus, AppError> {
+        let events_total = bronze_event_data::Entity::find()
+            .count(&self.db)
+            .await
+            .map_err(internal)?;
+        let alerts_open = alert::Entity::find()
+            .filter(alert::Column::Status.ne(alert::STATUS_CLOSED))
+            .count(&self.db)
+            .await
+            .map_err(internal)?;
+        let rules_total = rule::Entity::find()
+            .count(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(SystemStatus {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            database: match self.db.get_database_backend() {
+                DbBackend::MySql => DatabaseBackend::Mysql,
+                _ => DatabaseBackend::Sqlite,
+            },
+            started_at: self.started_at,
+            events_total,
+            alerts_open,
+            rules_total,
+        })
+    }
+}

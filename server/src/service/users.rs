@@ -1,0 +1,106 @@
+//! Creating users; the command line's `vigil user create` calls this.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+
+use crate::auth::password;
+use crate::store::{role, user, user_role};
+
+/// Why a user could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("username must be 1 to 64 characters of letters, digits, '.', '_' or '-'")]
+    BadUsername,
+    #[error("{0}")]
+    Password(#[from] password::PolicyError),
+    #[error("no role named {0:?}")]
+    UnknownRole(String),
+    #[error("a user named {0:?} already exists")]
+    Exists(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for CreateUserError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+fn valid_username(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Creates an enabled user holding the named roles.
+pub async fn create_user(
+    db: &DatabaseConnection,
+    username: &str,
+    plain_password: &str,
+    roles: &[String],
+) -> Result<user::Model, CreateUserError> {
+    if !valid_username(username) {
+        return Err(CreateUserError::BadUsername);
+    }
+    password::check_policy(plain_password)?;
+    let mut role_ids = Vec::with_capacity(roles.len());
+    for name in roles {
+        let found = role::Entity::find()
+            .filter(role::Column::Name.eq(name.as_str()))
+            .one(db)
+            .await?
+            .ok_or_else(|| CreateUserError::UnknownRole(name.clone()))?;
+        role_ids.push(found.id);
+    }
+    let existing = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?;
+    if existing.is_some() {
+        return Err(CreateUserError::Exists(username.to_string()));
+    }
+    let hash = password::hash(plain_password)?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let created = user::ActiveModel {
+        username: Set(username.to_string()),
+        password_hash: Set(hash),
+        disabled: Set(false),
+        token_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for role_id in role_ids {
+        user_role::ActiveModel {
+            user_id: Set(created.id),
+            role_id: Set(role_id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_username;
+
+    #[test]
+    fn usernames_are_restricted_to_a_safe_alphabet() {
+        assert!(valid_username("alice.smith-2"));
+        assert!(!valid_username(""));
+        assert!(!valid_username("a b"));
+        assert!(!valid_username("<script>"));
+        assert!(!valid_username(&"a".repeat(65)));
+    }
+}

@@ -1,0 +1,144 @@
+//! Test harness: a fresh, migrated database per test, on SQLite or on MariaDB, and helpers to
+//! drive the router with `tower::ServiceExt::oneshot`.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use http::{Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use sea_orm::{ConnectionTrait, Database};
+use tower::ServiceExt;
+
+use server::AppState;
+use server::config::Config;
+
+/// Where the MariaDB server for tests is, without a database name.
+fn mariadb_admin_url() -> String {
+    std::env::var("VIGIL_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+}
+
+pub struct TestDb {
+    pub state: AppState,
+    pub backend: &'static str,
+    _dir: tempfile::TempDir,
+    drop_database: Option<String>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("vigil.db").display()
+        );
+        let state = server::build_state(Config::for_database(&url, dir.path()))
+            .await
+            .expect("state on sqlite");
+        Self {
+            state,
+            backend: "sqlite",
+            _dir: dir,
+            drop_database: None,
+        }
+    }
+
+    pub async fn mariadb() -> Self {
+        let admin = mariadb_admin_url();
+        let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
+            panic!(
+                "MariaDB is not reachable at {admin}: {e}. `make test` starts it; otherwise \
+                 start it or point VIGIL_TEST_MYSQL_URL at one"
+            )
+        });
+        let name = format!("vigil_test_{}", uuid::Uuid::new_v4().simple());
+        conn.execute_unprepared(&format!("CREATE DATABASE `{name}`"))
+            .await
+            .expect("create test database");
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("{admin}/{name}");
+        let state = server::build_state(Config::for_database(&url, dir.path()))
+            .await
+            .expect("state on mariadb");
+        Self {
+            state,
+            backend: "mysql",
+            _dir: dir,
+            drop_database: Some(name),
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        server::router(self.state.clone())
+    }
+
+    pub async fn get(&self, uri: &str) -> (StatusCode, http::HeaderMap, String) {
+        let res = self
+            .router()
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        split(res).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+        split(self.router().oneshot(req).await.unwrap()).await
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.drop_database.take() {
+            // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+            let admin = mariadb_admin_url();
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    if let Ok(conn) = Database::connect(&admin).await {
+                        let _ = conn
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}`"))
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn split(res: Response<Body>) -> (StatusCode, http::HeaderMap, String) {
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// Generates one test per backend for each named `async fn(TestDb)`.
+#[macro_export]
+macro_rules! backend_suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::TestDb::sqlite().await).await
+                }
+            )*
+        }
+        mod mariadb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::TestDb::mariadb().await).await
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,286 @@
+//! The foundation, driven through the router on SQLite and on MariaDB: health, readiness,
+//! metrics, the REST API and its spec, server functions, pages and the schema.
+
+mod common;
+
+use axum::body::Body;
+use chrono::Utc;
+use http::{Request, StatusCode};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::Value;
+
+use common::TestDb;
+use server::store::{bronze_event_data, role, role_permission, user_role};
+
+backend_suite!(
+    healthz_answers_while_the_process_is_up,
+    readyz_follows_the_database,
+    metrics_are_prometheus_text,
+    status_counts_stored_events_over_rest,
+    server_function_and_rest_agree,
+    every_page_renders_the_navigation,
+    unknown_pages_answer_404_with_a_page,
+    openapi_spec_matches_the_api_routes,
+    swagger_ui_is_served_from_vendored_assets,
+    responses_carry_security_headers,
+    migrations_seed_builtin_roles_and_are_idempotent,
+    created_users_hold_argon2id_hashes_and_roles,
+);
+
+async fn healthz_answers_while_the_process_is_up(db: TestDb) {
+    let (status, _, body) = db.get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["status"], "ok");
+}
+
+async fn readyz_follows_the_database(db: TestDb) {
+    let (status, _, body) = db.get("/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["checks"]["database"], "ok");
+
+    db.state.db.clone().close().await.unwrap();
+    let (status, _, body) = db.get("/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["checks"]["database"], "unreachable");
+}
+
+async fn metrics_are_prometheus_text(db: TestDb) {
+    db.get("/healthz").await;
+    let (status, headers, body) = db.get("/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert!(
+        body.contains("# TYPE vigil_http_requests_total counter"),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"vigil_http_requests_total{method="GET",route="/healthz",status="200"}"#),
+        "{body}"
+    );
+}
+
+async fn insert_event(db: &TestDb, message: &str) {
+    let now = Utc::now();
+    bronze_event_data::ActiveModel {
+        timestamp: Set(now),
+        received_at: Set(now),
+        message: Set(message.to_string()),
+        raw: Set(message.to_string()),
+        parser: Set("raw".into()),
+        source: Set("test".into()),
+        flags: Set(0),
+        repeat_count: Set(1),
+        fields: Set(serde_json::json!({})),
+        ..Default::default()
+    }
+    .insert(&db.state.db)
+    .await
+    .unwrap();
+}
+
+async fn status_counts_stored_events_over_rest(db: TestDb) {
+    let (status, _, body) = db.get("/api/v1/system/status").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["events_total"], 0);
+    assert_eq!(json["database"], db.backend);
+
+    insert_event(&db, "first").await;
+    insert_event(&db, "second").await;
+    let (_, _, body) = db.get("/api/v1/system/status").await;
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["events_total"], 2);
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+}
+
+async fn server_function_and_rest_agree(db: TestDb) {
+    insert_event(&db, "one").await;
+    let req = Request::post("/api/fn/system_status")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = db.send(req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let from_fn: Value = serde_json::from_str(&body).unwrap();
+    let (_, _, body) = db.get("/api/v1/system/status").await;
+    let from_rest: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(from_fn, from_rest);
+    assert_eq!(from_fn["events_total"], 1);
+}
+
+async fn every_page_renders_the_navigation(db: TestDb) {
+    for (path, heading) in [
+        ("/", "Dashboard"),
+        ("/events", "Events"),
+        ("/alerts", "Alerts"),
+        ("/rules", "Rules"),
+        ("/reports", "Reports"),
+        ("/admin", "Admin"),
+    ] {
+        let (status, headers, body) = db.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(
+            body.contains(&format!("<h1>{heading}</h1>")),
+            "{path}: {body}"
+        );
+        for link in ["/events", "/alerts", "/rules", "/reports", "/admin"] {
+            assert!(
+                body.contains(&format!("href=\"{link}\"")),
+                "{path} lacks {link}"
+            );
+        }
+        assert!(
+            body.contains(&format!("href=\"{path}\" aria-current=\"page\"")),
+            "{path} not marked current"
+        );
+        assert!(
+            body.contains("/pkg/vigil.js"),
+            "{path} has no hydration script"
+        );
+    }
+}
+
+async fn unknown_pages_answer_404_with_a_page(db: TestDb) {
+    let (status, _, body) = db.get("/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("Page not found"), "{body}");
+    assert!(
+        body.contains("href=\"/events\""),
+        "404 page keeps the navigation"
+    );
+}
+
+async fn openapi_spec_matches_the_api_routes(db: TestDb) {
+    let (status, _, body) = db.get("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let spec: Value = serde_json::from_str(&body).unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/api/v1/system/status"));
+    for (path, ops) in paths {
+        assert!(path.starts_with("/api/v1/"), "{path}");
+        for (method, op) in ops.as_object().unwrap() {
+            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()));
+            // Every documented GET without parameters is routed: it never falls to the 404 page.
+            if method == "get" && !path.contains('{') {
+                let (status, _, _) = db.get(path).await;
+                assert_ne!(
+                    status,
+                    StatusCode::NOT_FOUND,
+                    "{path} is in the spec but not routed"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        spec,
+        serde_json::to_value(server::http::api::openapi()).unwrap()
+    );
+}
+
+async fn swagger_ui_is_served_from_vendored_assets(db: TestDb) {
+    let (status, _, body) = db.get("/api/docs/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("swagger-ui"), "{body}");
+    assert!(
+        !body.contains("src=\"http"),
+        "swagger page loads a remote script"
+    );
+    let (status, _, init) = db.get("/api/docs/swagger-initializer.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(init.contains("/api/v1/openapi.json"), "{init}");
+    let (status, _, bundle) = db.get("/api/docs/swagger-ui-bundle.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bundle.len() > 100_000);
+}
+
+async fn responses_carry_security_headers(db: TestDb) {
+    for path in ["/", "/api/v1/system/status", "/no/such/page"] {
+        let (_, headers, _) = db.get(path).await;
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+    }
+}
+
+async fn migrations_seed_builtin_roles_and_are_idempotent(db: TestDb) {
+    let applied = server::store::migrate(&db.state.db).await.unwrap();
+    assert_eq!(applied, 0, "a second run applies nothing");
+    let roles = role::Entity::find().all(&db.state.db).await.unwrap();
+    let mut names: Vec<_> = roles.iter().map(|r| r.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["admin", "analyst", "ingest", "viewer"]);
+    assert!(roles.iter().all(|r| r.builtin));
+    let admin = roles.iter().find(|r| r.name == "admin").unwrap();
+    let admin_perms = role_permission::Entity::find()
+        .filter(role_permission::Column::RoleId.eq(admin.id))
+        .count(&db.state.db)
+        .await
+        .unwrap();
+    assert_eq!(admin_perms, 13);
+    let ingest = roles.iter().find(|r| r.name == "ingest").unwrap();
+    let ingest_perms: Vec<String> = role_permission::Entity::find()
+        .filter(role_permission::Column::RoleId.eq(ingest.id))
+        .all(&db.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.permission)
+        .collect();
+    assert_eq!(ingest_perms, ["ingest.write"]);
+}
+
+async fn created_users_hold_argon2id_hashes_and_roles(db: TestDb) {
+    use server::service::users::{CreateUserError, create_user};
+    let conn = &db.state.db;
+    let user = create_user(
+        conn,
+        "alice",
+        "a long enough passphrase",
+        &["analyst".into()],
+    )
+    .await
+    .unwrap();
+    assert!(
+        user.password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
+    );
+    assert!(server::auth::password::verify(
+        "a long enough passphrase",
+        &user.password_hash
+    ));
+    let held = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user.id))
+        .count(conn)
+        .await
+        .unwrap();
+    assert_eq!(held, 1);
+
+    let dup = create_user(conn, "alice", "another long passphrase", &["viewer".into()]).await;
+    assert!(matches!(dup, Err(CreateUserError::Exists(_))), "{dup:?}");
+    let short = create_user(conn, "bob", "short", &["viewer".into()]).await;
+    assert!(
+        matches!(short, Err(CreateUserError::Password(_))),
+        "{short:?}"
+    );
+    let role = create_user(conn, "bob", "a long enough passphrase", &["root".into()]).await;
+    assert!(
+        matches!(role, Err(CreateUserError::UnknownRole(_))),
+        "{role:?}"
+    );
+}
