@@ -12,7 +12,7 @@ pub mod service;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -54,8 +54,10 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <AppLayout>
+                // Pages that load data render with `SsrMode::Async`: the HTML carries the data
+                // itself, so it reads the same with JavaScript off as after hydration.
                 <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=StaticSegment("") view=DashboardPage />
+                    <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("events") view=EventsPage />
                     <Route path=StaticSegment("alerts") view=AlertsPage />
                     <Route path=StaticSegment("rules") view=RulesPage />

@@ -19,6 +19,7 @@ backend_suite!(
     status_counts_stored_events_over_rest,
     server_function_and_rest_agree,
     every_page_renders_the_navigation,
+    dashboard_html_carries_its_data_without_javascript,
     unknown_pages_answer_404_with_a_page,
     openapi_spec_matches_the_api_routes,
     swagger_ui_is_served_from_vendored_assets,
@@ -153,6 +154,20 @@ async fn every_page_renders_the_navigation(db: TestDb) {
             "{path} has no hydration script"
         );
     }
+}
+
+async fn dashboard_html_carries_its_data_without_javascript(db: TestDb) {
+    insert_event(&db, "one").await;
+    let (_, _, body) = db.get("/").await;
+    let card = body
+        .split("aria-label=\"Events stored\"")
+        .nth(1)
+        .expect("the stat card is in the server-rendered HTML");
+    assert!(card.contains("<p class=\"stat-value\">1</p>"), "{card}");
+    assert!(
+        !body.contains("Loading…"),
+        "suspense fallback left in the HTML"
+    );
 }
 
 async fn unknown_pages_answer_404_with_a_page(db: TestDb) {

@@ -1,0 +1,111 @@
+# Vigil: `make run` builds and starts Vigil on the embedded SQLite database; `make test` runs
+# every test. Both install what they need when it is missing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO_LEPTOS_VERSION := 0.3.10
+BINARYEN_VERSION := 132
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+
+# Helper tools that live outside the repository (npm's wasm-opt); kept between runs.
+TOOLS_DIR ?= $(HOME)/.cache/vigil/tools
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+export PATH := $(TOOLS_DIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+# MariaDB for the integration tests: the database is created when missing.
+MARIADB_TEST_URL ?= mysql://root@127.0.0.1:3306
+MARIADB_TEST_DB ?= vigil_test
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run build test test-unit test-e2e bench lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb clean-data
+
+help:
+	@echo "make run    build (release) and start Vigil on SQLite: http://127.0.0.1:3000, data in ./data"
+	@echo "make test   every test: unit, integration on SQLite and MariaDB, end-to-end in Chromium"
+	@echo "make bench  the benchmarks"
+	@echo "make lint   rustfmt and clippy, warnings as errors"
+
+## ---- running -------------------------------------------------------------------------------
+
+build: tools
+	cargo leptos build --release
+
+run: build
+	@mkdir -p data
+	VIGIL_SITE_ROOT="$(CURDIR)/target/site" "$(TARGET_DIR)/release/vigil" serve
+
+## ---- testing -------------------------------------------------------------------------------
+
+test: tools chromium mariadb e2e-deps
+	VIGIL_TEST_MYSQL_URL="$(MARIADB_TEST_URL)" cargo test --workspace --exclude frontend
+	$(MAKE) --no-print-directory test-e2e
+
+# The frontend is left out of `cargo test`: its `hydrate` feature would be unified into the
+# server's leptos build. cargo-leptos builds it for the browser instead.
+test-unit:
+	cargo test --workspace --exclude frontend
+
+test-e2e: tools chromium e2e-deps
+	cargo leptos build
+	cd end2end && VIGIL_E2E_BIN="$(TARGET_DIR)/debug/vigil" VIGIL_E2E_SITE_ROOT="$(CURDIR)/target/site" \
+		node --test tests/
+
+bench:
+	cargo bench --workspace --exclude frontend
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+clean-data:
+	rm -rf data
+
+## ---- installing what is missing -------------------------------------------------------------
+
+tools: rust-tools wasm-opt
+
+rust-tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+		|| rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" \
+		|| cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION)
+	@# Not --locked: the CLI's own lock file names a crate version the registry no longer has.
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" \
+		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+# Debian's binaryen produces release builds that fail to hydrate; npm's works.
+wasm-opt: node
+	@[ -x "$(TOOLS_DIR)/node_modules/.bin/wasm-opt" ] \
+		|| npm install --prefix "$(TOOLS_DIR)" --no-audit --no-fund binaryen@$(BINARYEN_VERSION)
+
+node:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; }
+
+e2e-deps: node
+	@[ -d end2end/node_modules/playwright-core ] \
+		|| (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+
+chromium:
+	@command -v chromium >/dev/null \
+		|| { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+mariadb:
+	@if ! mariadb-admin ping >/dev/null 2>&1; then \
+		if [ ! -x /usr/sbin/mariadbd ]; then \
+			$(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server; \
+		fi; \
+		$(SUDO) mkdir -p /run/mysqld && $(SUDO) chown mysql:mysql /run/mysqld; \
+		$(SUDO) start-stop-daemon --start --oknodo --background --chuid mysql \
+			--exec /usr/sbin/mariadbd -- --user=mysql; \
+		for i in $$(seq 60); do mariadb-admin ping >/dev/null 2>&1 && break; sleep 1; done; \
+		mariadb-admin ping >/dev/null 2>&1 || { echo "error: MariaDB did not start; the integration tests need it" >&2; exit 1; }; \
+	fi
+	@mariadb -u root -e "CREATE DATABASE IF NOT EXISTS $(MARIADB_TEST_DB)" \
+		|| { echo "error: cannot create the test database on MariaDB as root" >&2; exit 1; }

@@ -1,0 +1,103 @@
+// Starts a real Vigil server on a free port with a fresh data directory, and a headless
+// Chromium (Debian's, never a downloaded one) with JavaScript on or off.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** The two ways a user meets Vigil: server-rendered only, and hydrated. */
+export const PROJECTS = [
+  { name: 'ssr', javaScriptEnabled: false },
+  { name: 'hydrated', javaScriptEnabled: true },
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the end-to-end tests through \`make test\``);
+  return value;
+}
+
+/** Starts `vigil serve` and resolves once /healthz answers. */
+export async function startVigil() {
+  const bin = required('VIGIL_E2E_BIN');
+  const siteRoot = required('VIGIL_E2E_SITE_ROOT');
+  if (!existsSync(join(siteRoot, 'pkg'))) throw new Error(`no built site under ${siteRoot}`);
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
+  const env = { ...process.env, VIGIL_LISTEN: `127.0.0.1:${port}`, VIGIL_DATA_DIR: dataDir, VIGIL_SITE_ROOT: siteRoot };
+  for (const key of Object.keys(env)) if (key.startsWith('LEPTOS_')) delete env[key];
+  const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`vigil exited with ${child.exitCode}:\n${stderr}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`vigil did not answer on ${url} within 60 s:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** A fresh page; on the hydrated project it resolves once the WebAssembly has taken over. */
+export async function openPage(browser, project, url) {
+  const context = await browser.newContext({ javaScriptEnabled: project.javaScriptEnabled });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  const response = await page.goto(url);
+  if (project.javaScriptEnabled) {
+    await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 30_000 });
+  }
+  return { page, response, errors, close: () => context.close() };
+}
