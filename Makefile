@@ -14,8 +14,11 @@ TOOLS_DIR ?= $(HOME)/.cache/vigil/tools
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 export PATH := $(TOOLS_DIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-# MariaDB for the integration tests: the database is created when missing.
-MARIADB_TEST_URL ?= mysql://root@127.0.0.1:3306
+# MariaDB for the integration tests. `make mariadb` creates the user, which may create and drop
+# the databases named vigil_test*, one per test.
+MARIADB_TEST_USER ?= vigil_test
+MARIADB_TEST_PASSWORD ?= vigil_test
+MARIADB_TEST_URL ?= mysql://$(MARIADB_TEST_USER):$(MARIADB_TEST_PASSWORD)@127.0.0.1:3306
 MARIADB_TEST_DB ?= vigil_test
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -107,5 +110,11 @@ mariadb:
 		for i in $$(seq 60); do mariadb-admin ping >/dev/null 2>&1 && break; sleep 1; done; \
 		mariadb-admin ping >/dev/null 2>&1 || { echo "error: MariaDB did not start; the integration tests need it" >&2; exit 1; }; \
 	fi
-	@mariadb -u root -e "CREATE DATABASE IF NOT EXISTS $(MARIADB_TEST_DB)" \
-		|| { echo "error: cannot create the test database on MariaDB as root" >&2; exit 1; }
+	@# As the system's root over the socket: a fresh Debian install lets root in only that way.
+	@$(SUDO) mariadb -u root -e "\
+		CREATE DATABASE IF NOT EXISTS $(MARIADB_TEST_DB); \
+		CREATE USER IF NOT EXISTS '$(MARIADB_TEST_USER)'@'localhost' IDENTIFIED BY '$(MARIADB_TEST_PASSWORD)'; \
+		CREATE USER IF NOT EXISTS '$(MARIADB_TEST_USER)'@'127.0.0.1' IDENTIFIED BY '$(MARIADB_TEST_PASSWORD)'; \
+		GRANT ALL PRIVILEGES ON \`vigil\\_test%\`.* TO '$(MARIADB_TEST_USER)'@'localhost'; \
+		GRANT ALL PRIVILEGES ON \`vigil\\_test%\`.* TO '$(MARIADB_TEST_USER)'@'127.0.0.1';" \
+		|| { echo "error: cannot prepare the MariaDB test user and database" >&2; exit 1; }

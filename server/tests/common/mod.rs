@@ -15,7 +15,8 @@ use server::config::Config;
 
 /// Where the MariaDB server for tests is, without a database name.
 fn mariadb_admin_url() -> String {
-    std::env::var("VIGIL_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+    std::env::var("VIGIL_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://vigil_test:vigil_test@127.0.0.1:3306".into())
 }
 
 pub struct TestDb {
@@ -51,6 +52,7 @@ impl TestDb {
                  start it or point VIGIL_TEST_MYSQL_URL at one"
             )
         });
+        // `make mariadb` grants the test user every database whose name starts with vigil_test.
         let name = format!("vigil_test_{}", uuid::Uuid::new_v4().simple());
         conn.execute_unprepared(&format!("CREATE DATABASE `{name}`"))
             .await

@@ -1,0 +1,95 @@
+//! `vigil serve` as a real process: it answers over TCP, writes JSON logs to a file in the log
+//! directory, and stops cleanly on SIGTERM.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A minimal HTTP/1.0 GET, so the test needs no HTTP client library.
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+    Some((status, body))
+}
+
+#[test]
+fn serve_answers_logs_json_to_files_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("serve")
+        .env("VIGIL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("VIGIL_DATA_DIR", dir.path())
+        .env("VIGIL_LOG_DIR", &logs)
+        .env("VIGIL_LOG_FORMAT", "json")
+        .env("VIGIL_SITE_ROOT", dir.path().join("site"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let health = loop {
+        if let Some(answer) = get(port, "/healthz") {
+            break answer;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "vigil exited early");
+        assert!(Instant::now() < deadline, "vigil never answered");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(health.0, 200);
+    assert_eq!(get(port, "/readyz").unwrap().0, 200);
+    let (status, page) = get(port, "/").unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("<h1>Dashboard</h1>"));
+
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "vigil ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status:?}");
+
+    let files: Vec<_> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("vigil.") && name.ends_with(".log"), "{name}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every log line is JSON"))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("listening"))),
+        "{text}"
+    );
+    assert!(lines.iter().any(|l| l["fields"]["message"] == "stopped"), "{text}");
+}
