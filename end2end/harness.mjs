@@ -1,7 +1,7 @@
 // Starts a real Vigil server on a free port with a fresh data directory, and a headless
 // Chromium (Debian's, never a downloaded one) with JavaScript on or off.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,12 @@ function required(name) {
   return value;
 }
 
+/** The accounts every test run has: the first admin, and a viewer made with the CLI. */
+export const USERS = {
+  admin: { username: 'admin', password: 'e2e admin passphrase 1' },
+  viewer: { username: 'viewer', password: 'e2e viewer passphrase 1' },
+};
+
 /** Starts `vigil serve` and resolves once /healthz answers. */
 export async function startVigil() {
   const bin = required('VIGIL_E2E_BIN');
@@ -51,6 +57,8 @@ export async function startVigil() {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
   const env = { ...process.env, VIGIL_LISTEN: `127.0.0.1:${port}`, VIGIL_DATA_DIR: dataDir, VIGIL_SITE_ROOT: siteRoot };
   for (const key of Object.keys(env)) if (key.startsWith('LEPTOS_')) delete env[key];
+  // The first start creates the admin from VIGIL_ADMIN_PASSWORD; the viewer comes after.
+  env.VIGIL_ADMIN_PASSWORD = USERS.admin.password;
   const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
@@ -68,6 +76,12 @@ export async function startVigil() {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const created = spawnSync(
+    bin,
+    ['user', 'create', '--username', USERS.viewer.username, '--role', 'viewer'],
+    { env, input: `${USERS.viewer.password}\n`, encoding: 'utf8' },
+  );
+  if (created.status !== 0) throw new Error(`vigil user create failed:\n${created.stderr}`);
   return {
     url,
     async stop() {
@@ -88,16 +102,39 @@ export async function launchBrowser() {
   });
 }
 
-/** A fresh page; on the hydrated project it resolves once the WebAssembly has taken over. */
-export async function openPage(browser, project, url) {
+async function hydrated(page, project) {
+  if (project.javaScriptEnabled) {
+    await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 30_000 });
+  }
+}
+
+/**
+ * A fresh browser context and page; console errors and page errors are collected (a blocked
+ * script or a hydration failure shows up there). With `user`, it signs in through the login
+ * form first. On the hydrated project it resolves once the WebAssembly has taken over.
+ */
+export async function openPage(browser, project, url, user) {
   const context = await browser.newContext({ javaScriptEnabled: project.javaScriptEnabled });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (err) => errors.push(String(err)));
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
-  const response = await page.goto(url);
-  if (project.javaScriptEnabled) {
-    await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 30_000 });
+  if (user) {
+    await page.goto(url);
+    await hydrated(page, project);
+    await signIn(page, user);
   }
+  const response = await page.goto(url);
+  await hydrated(page, project);
   return { page, response, errors, close: () => context.close() };
+}
+
+/** Fills and submits the login form on the current page. */
+export async function signIn(page, user) {
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.startsWith('/login') || u.search.includes('error')),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
 }

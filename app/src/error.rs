@@ -9,6 +9,10 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 pub enum AppError {
     #[error("authentication required")]
     Unauthorized,
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    #[error("too many requests, retry in {0} s")]
+    RateLimited(u64),
     #[error("permission denied")]
     Forbidden,
     #[error("not found")]
@@ -30,7 +34,8 @@ impl AppError {
     pub fn status_code(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -45,6 +50,8 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::RateLimited(_) => "rate_limited",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::Invalid(_) => "invalid",
@@ -72,6 +79,8 @@ mod tests {
     fn client_errors_map_to_4xx_and_server_errors_to_5xx() {
         for err in [
             AppError::Unauthorized,
+            AppError::InvalidCredentials,
+            AppError::RateLimited(1),
             AppError::Forbidden,
             AppError::NotFound,
             AppError::Invalid("x".into()),

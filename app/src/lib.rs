@@ -13,16 +13,19 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     SsrMode, StaticSegment,
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
 };
 
-use crate::layouts::AppLayout;
+use crate::layouts::{AppLayout, Frame};
 use crate::pages::{
-    AdminPage, AlertsPage, DashboardPage, EventsPage, NotFoundPage, ReportsPage, RulesPage,
+    AdminPage, AlertsPage, DashboardPage, EventsPage, LoginPage, NotFoundPage, ReportsPage,
+    RulesPage,
 };
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -41,7 +44,28 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: navigation around the routed pages.
+/// Pages may run only Vigil's own scripts and the inline hydration scripts that carry this
+/// response's nonce; WebAssembly needs `wasm-unsafe-eval`, nothing needs `unsafe-inline`.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
+    let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        res.insert_header(CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The application: the login page, and the signed-in sections inside the app frame.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -53,18 +77,19 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "Vigil".to_string() } else { format!("{page} · Vigil") }
         } />
         <Router>
-            <AppLayout>
-                // Pages that load data render with `SsrMode::Async`: the HTML carries the data
-                // itself, so it reads the same with JavaScript off as after hydration.
-                <Routes fallback=|| view! { <NotFoundPage /> }>
+            // Every page renders with `SsrMode::Async`: the HTML carries its data itself, so it
+            // reads the same with JavaScript off as after hydration.
+            <Routes fallback=|| view! { <Frame><NotFoundPage /></Frame> }>
+                <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
+                <ParentRoute path=StaticSegment("") view=AppLayout ssr=SsrMode::Async>
                     <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("events") view=EventsPage />
-                    <Route path=StaticSegment("alerts") view=AlertsPage />
-                    <Route path=StaticSegment("rules") view=RulesPage />
-                    <Route path=StaticSegment("reports") view=ReportsPage />
-                    <Route path=StaticSegment("admin") view=AdminPage />
-                </Routes>
-            </AppLayout>
+                    <Route path=StaticSegment("events") view=EventsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("rules") view=RulesPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("reports") view=ReportsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

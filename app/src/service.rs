@@ -7,12 +7,13 @@ use async_trait::async_trait;
 
 use crate::error::AppError;
 use crate::model::SystemStatus;
+use crate::model::auth::CurrentUser;
 
 /// Vigil's use cases.
 #[async_trait]
 pub trait VigilService: Send + Sync + 'static {
-    /// A snapshot of the instance for the dashboard.
-    async fn system_status(&self) -> Result<SystemStatus, AppError>;
+    /// A snapshot of the instance for the dashboard; needs `events.read`.
+    async fn system_status(&self, user: &CurrentUser) -> Result<SystemStatus, AppError>;
 }
 
 /// How the port travels through contexts and application state.

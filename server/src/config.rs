@@ -49,6 +49,47 @@ pub struct ConfigArgs {
     /// LEPTOS_SITE_ROOT, else target/site].
     #[arg(long, env = "VIGIL_SITE_ROOT", global = true, value_name = "DIR")]
     pub site_root: Option<String>,
+    /// Secret (at least 32 characters) that signs access tokens [default: generated once and
+    /// kept in DATA_DIR/jwt-signing.key].
+    #[arg(
+        long,
+        env = "VIGIL_JWT_SECRET",
+        global = true,
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// Lifetime of access tokens in seconds, 60 to 86400 [default: 900].
+    #[arg(
+        long,
+        env = "VIGIL_ACCESS_TOKEN_TTL",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub access_token_ttl: Option<String>,
+    /// Lifetime of refresh tokens (and browser sessions) in seconds [default: 604800].
+    #[arg(
+        long,
+        env = "VIGIL_REFRESH_TOKEN_TTL",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub refresh_token_ttl: Option<String>,
+    /// Mark session cookies Secure (HTTPS only): `true` or `false` [default: true unless
+    /// listening on a loopback address].
+    #[arg(long, env = "VIGIL_COOKIE_SECURE", global = true, value_name = "BOOL")]
+    pub cookie_secure: Option<String>,
+    /// Sign-in requests allowed per client address per minute [default: 20].
+    #[arg(long, env = "VIGIL_AUTH_RATE_LIMIT", global = true, value_name = "N")]
+    pub auth_rate_limit: Option<String>,
+    /// Origins allowed to call the API from a browser, comma-separated [default: none].
+    #[arg(
+        long,
+        env = "VIGIL_CORS_ALLOWED_ORIGINS",
+        global = true,
+        value_name = "ORIGINS"
+    )]
+    pub cors_allowed_origins: Option<String>,
 }
 
 /// The configuration file; every key is optional and unknown keys are an error.
@@ -64,6 +105,12 @@ struct FileConfig {
     log_level: Option<String>,
     log_keep: Option<u32>,
     site_root: Option<String>,
+    jwt_secret: Option<String>,
+    access_token_ttl: Option<u64>,
+    refresh_token_ttl: Option<u64>,
+    cookie_secure: Option<bool>,
+    auth_rate_limit: Option<u32>,
+    cors_allowed_origins: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +139,12 @@ pub struct Config {
     pub log_level: String,
     pub log_keep: u32,
     pub site_root: PathBuf,
+    pub jwt_secret: Option<String>,
+    pub access_token_ttl: std::time::Duration,
+    pub refresh_token_ttl: std::time::Duration,
+    pub cookie_secure: bool,
+    pub auth_rate_limit: u32,
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// A configuration value that cannot be used, naming the key and where it came from.
@@ -309,6 +362,106 @@ impl Config {
             non_empty_path,
         )?;
 
+        let jwt_secret = parse(
+            "jwt_secret",
+            pick(
+                "jwt_secret",
+                args.jwt_secret.as_ref(),
+                file.jwt_secret,
+                file_path,
+            ),
+            || None,
+            |v| {
+                if v.chars().count() >= 32 {
+                    Ok(Some(v.to_string()))
+                } else {
+                    Err("must be at least 32 characters".into())
+                }
+            },
+        )?;
+        let seconds = |min: u64, max: u64| {
+            move |v: &str| match v.trim().parse::<u64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(std::time::Duration::from_secs(n)),
+                Ok(_) => Err(format!("must be between {min} and {max}")),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        let access_token_ttl = parse(
+            "access_token_ttl",
+            pick(
+                "access_token_ttl",
+                args.access_token_ttl.as_ref(),
+                file.access_token_ttl.map(|n| n.to_string()),
+                file_path,
+            ),
+            || std::time::Duration::from_secs(900),
+            seconds(60, 86_400),
+        )?;
+        let refresh_token_ttl = parse(
+            "refresh_token_ttl",
+            pick(
+                "refresh_token_ttl",
+                args.refresh_token_ttl.as_ref(),
+                file.refresh_token_ttl.map(|n| n.to_string()),
+                file_path,
+            ),
+            || std::time::Duration::from_secs(7 * 86_400),
+            seconds(300, 90 * 86_400),
+        )?;
+        let cookie_secure = parse(
+            "cookie_secure",
+            pick(
+                "cookie_secure",
+                args.cookie_secure.as_ref(),
+                file.cookie_secure.map(|b| b.to_string()),
+                file_path,
+            ),
+            || !listen.ip().is_loopback(),
+            |v| match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err("expected `true` or `false`".into()),
+            },
+        )?;
+        let auth_rate_limit = parse(
+            "auth_rate_limit",
+            pick(
+                "auth_rate_limit",
+                args.auth_rate_limit.as_ref(),
+                file.auth_rate_limit.map(|n| n.to_string()),
+                file_path,
+            ),
+            || 20,
+            positive,
+        )?;
+        let cors_allowed_origins = parse(
+            "cors_allowed_origins",
+            pick(
+                "cors_allowed_origins",
+                args.cors_allowed_origins.as_ref(),
+                file.cors_allowed_origins.map(|v| v.join(",")),
+                file_path,
+            ),
+            Vec::new,
+            |v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(|o| {
+                        if (o.starts_with("https://") || o.starts_with("http://"))
+                            && !o.ends_with('/')
+                        {
+                            Ok(o.to_string())
+                        } else {
+                            Err(format!(
+                                "{o:?} is not an origin like https://siem.example.com"
+                            ))
+                        }
+                    })
+                    .collect()
+            },
+        )?;
+
         Ok(Self {
             listen,
             data_dir,
@@ -320,6 +473,12 @@ impl Config {
             log_level,
             log_keep,
             site_root,
+            jwt_secret,
+            access_token_ttl,
+            refresh_token_ttl,
+            cookie_secure,
+            auth_rate_limit,
+            cors_allowed_origins,
         })
     }
 
@@ -350,6 +509,60 @@ mod tests {
         assert_eq!(cfg.database_url, "sqlite://data/vigil.db?mode=rwc");
         assert_eq!(cfg.log_dir, PathBuf::from("data/logs"));
         assert_eq!(cfg.log_format, LogFormat::Text);
+        assert_eq!(cfg.access_token_ttl.as_secs(), 900);
+        assert!(!cfg.cookie_secure, "plain http on loopback by default");
+        assert!(cfg.cors_allowed_origins.is_empty());
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_off_loopback() {
+        let a = ConfigArgs {
+            listen: Some("0.0.0.0:3000".into()),
+            ..args()
+        };
+        assert!(Config::load(&a).unwrap().cookie_secure);
+    }
+
+    #[test]
+    fn auth_settings_are_validated() {
+        for (args, key) in [
+            (
+                ConfigArgs {
+                    jwt_secret: Some("short".into()),
+                    ..args()
+                },
+                "`jwt_secret`",
+            ),
+            (
+                ConfigArgs {
+                    access_token_ttl: Some("5".into()),
+                    ..args()
+                },
+                "`access_token_ttl`",
+            ),
+            (
+                ConfigArgs {
+                    cookie_secure: Some("maybe".into()),
+                    ..args()
+                },
+                "`cookie_secure`",
+            ),
+            (
+                ConfigArgs {
+                    cors_allowed_origins: Some("evil.com".into()),
+                    ..args()
+                },
+                "`cors_allowed_origins`",
+            ),
+        ] {
+            let err = Config::load(&args).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
+        let a = ConfigArgs {
+            cors_allowed_origins: Some("https://a.example, http://b.example:8080".into()),
+            ..args()
+        };
+        assert_eq!(Config::load(&a).unwrap().cors_allowed_origins.len(), 2);
     }
 
     #[test]

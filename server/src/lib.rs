@@ -28,11 +28,16 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         tracing::info!(applied, "database migrations applied");
     }
     let leptos = leptos_options(&config)?;
+    let secret = auth::keys::signing_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
+    let keys = auth::jwt::JwtKeys::new(&secret, "vigil", "vigil", config.access_token_ttl);
+    let auth = service::auth::AuthSettings::new(keys, config.refresh_token_ttl)?;
     Ok(AppState {
         service: Service::new(db.clone()).shared(),
         db,
         leptos,
         metrics: telemetry::handle(),
+        auth,
+        auth_limiter: Arc::new(http::RateLimiter::new(config.auth_rate_limit)),
         config: Arc::new(config),
     })
 }

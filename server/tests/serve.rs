@@ -17,12 +17,18 @@ fn free_port() -> u16 {
 /// A minimal HTTP/1.0 GET, so the test needs no HTTP client library.
 fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
     Some((status, body))
 }
 
@@ -38,7 +44,8 @@ fn serve_answers_logs_json_to_files_and_stops_on_sigterm() {
         .env("VIGIL_LOG_DIR", &logs)
         .env("VIGIL_LOG_FORMAT", "json")
         .env("VIGIL_SITE_ROOT", dir.path().join("site"))
-        .stdout(Stdio::null())
+        .env_remove("VIGIL_ADMIN_PASSWORD")
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -54,9 +61,11 @@ fn serve_answers_logs_json_to_files_and_stops_on_sigterm() {
     };
     assert_eq!(health.0, 200);
     assert_eq!(get(port, "/readyz").unwrap().0, 200);
-    let (status, page) = get(port, "/").unwrap();
+    let (status, _) = get(port, "/").unwrap();
+    assert_eq!(status, 303, "anonymous visitors go to the login page");
+    let (status, page) = get(port, "/login").unwrap();
     assert_eq!(status, 200);
-    assert!(page.contains("<h1>Dashboard</h1>"));
+    assert!(page.contains("Sign in to Vigil"));
 
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -73,23 +82,45 @@ fn serve_answers_logs_json_to_files_and_stops_on_sigterm() {
     };
     assert!(status.success(), "exit status {status:?}");
 
+    // First start: an admin with a generated password, shown once and kept in a 0600 file.
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert!(stdout.contains("created the user `admin`"), "{stdout}");
+    let saved = std::fs::read_to_string(dir.path().join("initial-admin-password")).unwrap();
+    assert!(
+        stdout.contains(saved.trim()),
+        "printed password matches the file"
+    );
+    assert!(saved.trim().len() >= 20);
+
     let files: Vec<_> = std::fs::read_dir(&logs)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("vigil.") && name.ends_with(".log"), "{name}");
+    assert!(
+        name.starts_with("vigil.") && name.ends_with(".log"),
+        "{name}"
+    );
     let text = std::fs::read_to_string(&files[0]).unwrap();
     let lines: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("every log line is JSON"))
         .collect();
     assert!(
-        lines
-            .iter()
-            .any(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("listening"))),
+        lines.iter().any(|l| l["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("listening"))),
         "{text}"
     );
-    assert!(lines.iter().any(|l| l["fields"]["message"] == "stopped"), "{text}");
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"] == "stopped"),
+        "{text}"
+    );
 }

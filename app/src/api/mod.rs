@@ -1,8 +1,23 @@
 //! Server functions: thin adapters that fetch the service port from context and call it.
 
+mod account;
 mod system;
 
+pub use account::get_current_user;
 pub use system::get_system_status;
+
+/// The caller, as the server's authentication middleware left it in the request.
+#[cfg(feature = "ssr")]
+pub(crate) fn current_user() -> Result<crate::model::auth::CurrentUser, crate::error::AppError> {
+    use leptos::prelude::use_context;
+    let user = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<crate::model::auth::CurrentUser>()
+            .cloned()
+    });
+    respond(user.ok_or(crate::error::AppError::Unauthorized))
+}
 
 /// The service port the server provided to this request's reactive context.
 #[cfg(feature = "ssr")]

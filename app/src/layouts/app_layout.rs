@@ -1,11 +1,32 @@
-//! The frame around every page: brand, primary navigation and the content area.
+//! The frame around every signed-in page: brand, navigation for what the user may see, the
+//! user menu, and the content area.
 
 use leptos::prelude::*;
+use leptos_router::components::Outlet;
 
-use crate::components::MainNav;
+use crate::api::get_current_user;
+use crate::components::{MainNav, UserMenu};
+use crate::error::AppError;
+use crate::model::auth::CurrentUser;
+
+/// The signed-in user, loaded once per page by the frame and shared with the pages in it.
+#[derive(Clone, Copy)]
+pub struct CurrentUserResource(pub Resource<Result<CurrentUser, AppError>>);
+
+/// The layout route: the frame around the matched child page.
+#[component]
+pub fn AppLayout() -> impl IntoView {
+    view! {
+        <Frame>
+            <Outlet />
+        </Frame>
+    }
+}
 
 #[component]
-pub fn AppLayout(children: Children) -> impl IntoView {
+pub fn Frame(children: Children) -> impl IntoView {
+    let me = Resource::new(|| (), |_| get_current_user());
+    provide_context(CurrentUserResource(me));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -13,10 +34,36 @@ pub fn AppLayout(children: Children) -> impl IntoView {
                 <img src="/favicon.svg" alt="" width="24" height="24" />
                 <span>"Vigil"</span>
             </a>
-            <MainNav />
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(user) => {
+                            view! {
+                                <MainNav user=user.clone() />
+                                <UserMenu user />
+                            }
+                                .into_any()
+                        }
+                        Err(err) => {
+                            session_lost(&err);
+                            view! { <a class="signin-link" href="/login">"Sign in"</a> }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
         </header>
         <main id="main" class="content">
             {children()}
         </main>
     }
+}
+
+/// In the browser, a session that ended while the page was open goes back to the login page,
+/// which says why.
+fn session_lost(err: &AppError) {
+    #[cfg(feature = "hydrate")]
+    if matches!(err, AppError::Unauthorized) {
+        let _ = window().location().assign("/login?expired=1");
+    }
+    let _ = err;
 }

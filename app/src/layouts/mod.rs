@@ -2,4 +2,4 @@
 
 mod app_layout;
 
-pub use app_layout::AppLayout;
+pub use app_layout::{AppLayout, CurrentUserResource, Frame};

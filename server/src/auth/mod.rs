@@ -1,3 +1,7 @@
-//! Authentication: password hashing now; tokens and role-based access control build on it.
+//! Authentication: password hashing, access tokens, opaque refresh and API tokens, the
+//! signing key.
 
+pub mod jwt;
+pub mod keys;
 pub mod password;
+pub mod tokens;

@@ -15,7 +15,10 @@ use crate::config::{Config, ConfigArgs};
     about = "Vigil: a self-hosted SIEM",
     long_about = "Vigil: a self-hosted SIEM.\n\nEvery option can also be set in a TOML file \
                   (--config) or through its VIGIL_* environment variable; flags override the \
-                  environment, which overrides the file. Without a subcommand Vigil serves."
+                  environment, which overrides the file. Without a subcommand Vigil serves.\n\n\
+                  On first start with no users, `serve` creates `admin` with the password in \
+                  VIGIL_ADMIN_PASSWORD (environment only, never a flag), or generates one, prints \
+                  it once and writes it to DATA_DIR/initial-admin-password (mode 0600)."
 )]
 pub struct Cli {
     #[command(flatten)]

@@ -20,7 +20,31 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             "site root has no pkg directory: pages will render but not hydrate (set VIGIL_SITE_ROOT)"
         );
     }
+    let data_dir = config.data_dir.clone();
     let state = crate::build_state(config).await?;
+    let configured = std::env::var("VIGIL_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let configured_given = configured.is_some();
+    if let Some(secret) =
+        crate::service::users::bootstrap_admin(&state.db, &data_dir, configured).await?
+    {
+        let file = data_dir.join(crate::service::users::INITIAL_ADMIN_PASSWORD_FILE);
+        println!();
+        println!("  Vigil created the user `admin` with this password (shown only once):");
+        println!();
+        println!("      {secret}");
+        println!();
+        println!(
+            "  It is also in {} (readable by this user only);",
+            file.display()
+        );
+        println!("  delete that file once you have stored the password elsewhere.");
+        println!();
+        tracing::warn!(file = %file.display(), "created user admin with a generated password");
+    } else if configured_given {
+        tracing::info!("user admin exists or was created from VIGIL_ADMIN_PASSWORD");
+    }
     let app = crate::router(state);
     let listener = TcpListener::bind(listen)
         .await

@@ -1,31 +1,42 @@
 //! The HTTP face of Vigil: pages, the `/api/v1` REST API, health and metrics, in one router.
 
 pub mod api;
+pub mod auth;
 mod error;
 mod health;
 mod pages;
+mod rate_limit;
 mod security;
+mod session;
 mod state;
 
 use axum::Router;
-use axum::middleware;
+use axum::middleware::{from_fn, from_fn_with_state};
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody};
+pub use rate_limit::RateLimiter;
 pub use state::AppState;
 
-/// The whole application router over a prepared state.
+/// The whole application router over a prepared state. Requests pass, outermost first:
+/// tracing, security headers, metrics, the cross-site check, the sign-in rate limit,
+/// authentication, the login redirect for pages, then the route.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::router().split_for_parts();
     Router::new()
         .merge(health::routes())
         .merge(api)
+        .merge(session::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
         .merge(pages::routes(&state))
         .fallback(pages::fallback(&state))
-        .layer(middleware::from_fn(crate::telemetry::track_http))
-        .layer(middleware::from_fn(security::headers))
+        .layer(from_fn(auth::require_login_for_pages))
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(from_fn_with_state(state.clone(), rate_limit::limit_auth))
+        .layer(from_fn(auth::reject_cross_site))
+        .layer(from_fn(crate::telemetry::track_http))
+        .layer(from_fn(security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -9,7 +9,9 @@ use sea_orm::DatabaseConnection;
 
 use app::service::SharedService;
 
+use super::rate_limit::RateLimiter;
 use crate::config::Config;
+use crate::service::auth::AuthSettings;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -18,6 +20,8 @@ pub struct AppState {
     pub service: SharedService,
     pub leptos: LeptosOptions,
     pub metrics: PrometheusHandle,
+    pub auth: AuthSettings,
+    pub auth_limiter: Arc<RateLimiter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

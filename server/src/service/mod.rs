@@ -1,5 +1,7 @@
 //! The one place use cases live: implements the app's service port over the database.
 
+pub mod audit;
+pub mod auth;
 mod system;
 pub mod users;
 
@@ -27,6 +29,23 @@ impl Service {
 
     pub fn shared(self) -> SharedService {
         Arc::new(self)
+    }
+
+    /// The permission check every use case starts with; a denial is audited.
+    pub(crate) async fn authorize(
+        &self,
+        user: &app::model::auth::CurrentUser,
+        permission: app::model::auth::Permission,
+    ) -> Result<(), app::error::AppError> {
+        let result = app::model::auth::require(user, permission);
+        if result.is_err() {
+            let entry = audit::AuditEntry::new("permission_denied", audit::Outcome::Failure)
+                .actor(Some(user.id), user.username.clone())
+                .target(permission.as_str())
+                .details(serde_json::json!({ "roles": user.roles }));
+            audit::record(&self.db, entry).await.map_err(internal)?;
+        }
+        result
     }
 }
 

@@ -91,6 +91,41 @@ pub async fn create_user(
     Ok(created)
 }
 
+/// Where the generated first password is written, readable by the owner only.
+pub const INITIAL_ADMIN_PASSWORD_FILE: &str = "initial-admin-password";
+
+/// On a database without users, creates `admin` with the configured password or a generated
+/// one. Returns the generated password, which the caller shows once; it is also written to
+/// [`INITIAL_ADMIN_PASSWORD_FILE`] in the data directory.
+pub async fn bootstrap_admin(
+    db: &DatabaseConnection,
+    data_dir: &std::path::Path,
+    configured: Option<String>,
+) -> anyhow::Result<Option<String>> {
+    use sea_orm::PaginatorTrait;
+    if user::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let (secret, generated) = match configured {
+        Some(p) => (p, false),
+        None => (password::generate(24), true),
+    };
+    match create_user(db, "admin", &secret, &["admin".to_string()]).await {
+        Ok(_) => {}
+        Err(CreateUserError::Password(e)) => {
+            anyhow::bail!("invalid value for `VIGIL_ADMIN_PASSWORD`: {e}")
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if generated {
+        let path = data_dir.join(INITIAL_ADMIN_PASSWORD_FILE);
+        crate::auth::keys::write_private(&path, format!("{secret}\n").as_bytes())?;
+        Ok(Some(secret))
+    } else {
+        Ok(None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::valid_username;

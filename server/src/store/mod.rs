@@ -1,7 +1,10 @@
 //! Storage: the database connection, the migrations and one sea-orm entity per table.
 
 pub mod alert;
+pub mod api_token;
+pub mod audit_log;
 pub mod bronze_event_data;
+pub mod refresh_token;
 pub mod role;
 pub mod role_permission;
 pub mod rule;

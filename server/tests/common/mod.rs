@@ -12,6 +12,7 @@ use tower::ServiceExt;
 
 use server::AppState;
 use server::config::Config;
+use server::service::auth::IssuedTokens;
 
 /// Where the MariaDB server for tests is, without a database name.
 fn mariadb_admin_url() -> String {
@@ -86,7 +87,59 @@ impl TestDb {
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
         split(self.router().oneshot(req).await.unwrap()).await
     }
+
+    /// Creates a user holding `roles` and signs in, returning the issued tokens.
+    pub async fn sign_in(&self, username: &str, roles: &[&str]) -> IssuedTokens {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        server::service::users::create_user(&self.state.db, username, PASSWORD, &roles)
+            .await
+            .expect("create test user");
+        server::service::auth::login(&self.state.db, &self.state.auth, username, PASSWORD, None)
+            .await
+            .expect("sign in test user")
+    }
+
+    /// A bearer token for a new user with `roles`.
+    pub async fn token(&self, username: &str, roles: &[&str]) -> String {
+        self.sign_in(username, roles).await.access_token
+    }
+
+    /// The `Cookie` header a browser signed in as a new user with `roles` sends.
+    pub async fn cookies(&self, username: &str, roles: &[&str]) -> String {
+        let t = self.sign_in(username, roles).await;
+        format!(
+            "vigil_access={}; vigil_refresh={}",
+            t.access_token, t.refresh_token
+        )
+    }
+
+    pub async fn get_with(&self, uri: &str, token: &str) -> (StatusCode, http::HeaderMap, String) {
+        self.send(
+            Request::get(uri)
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn get_page(
+        &self,
+        uri: &str,
+        cookies: &str,
+    ) -> (StatusCode, http::HeaderMap, String) {
+        self.send(
+            Request::get(uri)
+                .header("cookie", cookies)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
 }
+
+/// The password of every user the tests create.
+pub const PASSWORD: &str = "a long enough test passphrase";
 
 impl Drop for TestDb {
     fn drop(&mut self) {

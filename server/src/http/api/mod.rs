@@ -1,9 +1,12 @@
 //! The `/api/v1` REST API. Every route is registered through the OpenAPI router, so the spec at
 //! `/api/v1/openapi.json` lists every operation by construction.
 
+mod accounts;
+mod auth;
 mod system;
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,16 +17,45 @@ use super::error::{ErrorBody, ErrorDetail};
 #[openapi(
     info(
         title = "Vigil API",
-        description = "Vigil's JSON API: events, alerts, rules, reports and administration."
+        description = "Vigil's JSON API: events, alerts, rules, reports and administration. \
+                       Authenticate with `Authorization: Bearer <token>`: an access token from \
+                       `/api/v1/auth/login` or an API token."
     ),
+    modifiers(&BearerAuth),
     components(schemas(ErrorBody, ErrorDetail)),
-    tags((name = "system", description = "The instance itself"))
+    tags(
+        (name = "auth", description = "Signing in and out, tokens"),
+        (name = "accounts", description = "Users, roles and API tokens"),
+        (name = "system", description = "The instance itself")
+    )
 )]
 struct ApiDoc;
 
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT or API token")
+                    .build(),
+            ),
+        );
+    }
+}
+
 /// The API routes together with their OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).routes(routes!(system::status))
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(accounts::me))
+        .routes(routes!(system::status))
 }
 
 /// The OpenAPI document, for tools and tests.
