@@ -221,6 +221,16 @@ fn operations(spec: &Value) -> Vec<(String, String, bool)> {
 }
 
 async fn call(db: &TestDb, method: &str, path: &str, token: Option<&str>) -> StatusCode {
+    call_with(db, method, path, token, json!({})).await
+}
+
+async fn call_with(
+    db: &TestDb,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> StatusCode {
     let mut req = Request::builder()
         .method(method)
         .uri(path)
@@ -231,9 +241,26 @@ async fn call(db: &TestDb, method: &str, path: &str, token: Option<&str>) -> Sta
     let body = if method == "GET" {
         Body::empty()
     } else {
-        Body::from("{}")
+        Body::from(body.to_string())
     };
     db.send(req.body(body).unwrap()).await.0
+}
+
+/// A valid body for each operation, so a refusal is about permission, not input.
+fn valid_body(method: &str, path: &str, caller: &str) -> Value {
+    match (method, path.split('/').nth(4).unwrap_or_default()) {
+        ("POST", "users") if path.ends_with("/password") => json!({}),
+        ("POST", "users") => json!({
+            "username": format!("made-by-{caller}"), "password": PASSWORD, "roles": ["viewer"]
+        }),
+        ("PATCH", "users") => json!({ "display_name": "Changed" }),
+        ("POST", "roles") => {
+            json!({ "name": format!("role-by-{caller}"), "permissions": ["events.read"] })
+        }
+        ("PATCH", "roles") => json!({ "description": "changed" }),
+        ("POST", "tokens") => json!({ "name": "t", "permissions": ["events.read"] }),
+        _ => json!({}),
+    }
 }
 
 async fn every_api_operation_refuses_bad_credentials(db: TestDb) {
@@ -300,8 +327,18 @@ async fn every_api_operation_refuses_bad_credentials(db: TestDb) {
     for u in unsigned {
         cases.push(("alg none", Some(u)));
     }
+    // User operations act on a bystander, so the admin never disables or resets itself.
+    let bystander = server::service::users::create_user(
+        &db.state.db,
+        "bystander",
+        PASSWORD,
+        &["viewer".into()],
+    )
+    .await
+    .unwrap();
     for (method, path, secured) in ops.iter().filter(|o| o.2) {
         assert!(*secured);
+        let path = &path.replace("/users/1", &format!("/users/{}", bystander.id));
         for (what, token) in &cases {
             let status = call(&db, method, path, token.as_deref()).await;
             assert_eq!(
@@ -326,21 +363,62 @@ async fn every_api_operation_refuses_bad_credentials(db: TestDb) {
 }
 
 async fn roles_and_routes_match_the_snapshot(db: TestDb) {
+    use server::service::users::create_user;
     let spec = serde_json::to_value(server::http::api::openapi()).unwrap();
     let roles = ["admin", "analyst", "viewer", "ingest"];
     let mut tokens = Vec::new();
     for role in roles {
         tokens.push((role, db.token(&format!("{role}-user"), &[role]).await));
     }
+    // The objects the operations act on: a user, a custom role and an API token.
+    let target = create_user(&db.state.db, "target", PASSWORD, &["viewer".into()])
+        .await
+        .unwrap();
+    let admin = &tokens[0].1;
+    let role_id = {
+        let req = Request::post("/api/v1/accounts/roles")
+            .header("authorization", format!("Bearer {admin}"))
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({ "name": "custom", "permissions": ["events.read"] }).to_string(),
+            ))
+            .unwrap();
+        let (status, _, body) = db.send(req).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let token_id = {
+        let req = Request::post("/api/v1/accounts/tokens")
+            .header("authorization", format!("Bearer {admin}"))
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({ "name": "probe", "permissions": ["events.read"] }).to_string(),
+            ))
+            .unwrap();
+        let (status, _, body) = db.send(req).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()["token"]["id"]
+            .as_i64()
+            .unwrap()
+    };
     let mut table =
         String::from("# operation: status per role (regenerate with VIGIL_UPDATE_SNAPSHOTS=1)\n");
-    for (method, path, secured) in operations(&spec) {
-        if !secured || path.ends_with("/auth/logout") {
+    for (method, template, secured) in operations(&spec) {
+        if !secured || template.ends_with("/auth/logout") {
             continue;
         }
-        let mut line = format!("{method} {path}:");
+        let mut line = format!("{method} {template}:");
         for (role, token) in &tokens {
-            let status = call(&db, &method, &path, Some(token)).await;
+            let path = match template.split('/').nth(4) {
+                Some("users") => template.replace("/1", &format!("/{}", target.id)),
+                Some("roles") => template.replace("/1", &format!("/{role_id}")),
+                Some("tokens") => template.replace("/1", &format!("/{token_id}")),
+                _ => template.clone(),
+            };
+            let body = valid_body(&method, &path, role);
+            let status = call_with(&db, &method, &path, Some(token), body).await;
             line.push_str(&format!(" {role}={}", status.as_u16()));
         }
         table.push_str(&line);

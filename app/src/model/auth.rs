@@ -114,6 +114,9 @@ pub struct CurrentUser {
     pub roles: Vec<String>,
     pub permissions: Vec<Permission>,
     pub credential: Credential,
+    /// Where the request came from, for the audit log; not part of the wire format.
+    #[serde(skip)]
+    pub source_ip: Option<String>,
 }
 
 impl CurrentUser {
@@ -183,6 +186,7 @@ mod tests {
             credential: Credential::Session {
                 session: "s".into(),
             },
+            source_ip: None,
         };
         assert!(require(&user, Permission::EventsRead).is_ok());
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Wire types: plain serde structs shared by the UI, the server functions and the REST API.
 //! Database rows never cross this line; the backend converts them.
 
+pub mod accounts;
 pub mod auth;
 mod system;
 

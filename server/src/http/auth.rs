@@ -171,7 +171,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
     }
 
-    if let Some(user) = &found.user {
+    if let Some(user) = &mut found.user {
+        user.source_ip = ip;
         // Server functions and pages read the caller from here.
         req.extensions_mut().insert(user.clone());
     }

@@ -49,6 +49,17 @@ impl AuditEntry {
         }
     }
 
+    /// An entry for an action the signed-in `user` took.
+    pub fn by(
+        user: &app::model::auth::CurrentUser,
+        action: &'static str,
+        outcome: Outcome,
+    ) -> Self {
+        Self::new(action, outcome)
+            .actor(Some(user.id), user.username.clone())
+            .from_ip(user.source_ip.clone())
+    }
+
     pub fn actor(mut self, id: Option<i32>, name: impl Into<String>) -> Self {
         self.actor_id = id;
         self.actor_name = Some(name.into());
@@ -131,4 +142,81 @@ pub async fn record<C: ConnectionTrait>(conn: &C, entry: AuditEntry) -> Result<(
     .insert(conn)
     .await?;
     Ok(())
+}
+
+mod query {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+    use app::error::AppError;
+    use app::model::accounts::{AuditPage, AuditQuery, AuditRecord};
+    use app::model::auth::{CurrentUser, Permission};
+
+    use crate::service::{Service, internal};
+    use crate::store::audit_log;
+
+    impl Service {
+        /// The audit log, newest first, one page at a time.
+        pub(crate) async fn audit_query(
+            &self,
+            actor: &CurrentUser,
+            q: AuditQuery,
+        ) -> Result<AuditPage, AppError> {
+            self.authorize(actor, Permission::AuditRead).await?;
+            let limit = q.limit.unwrap_or(100);
+            if !(1..=500).contains(&limit) {
+                return Err(AppError::Invalid("limit must be between 1 and 500".into()));
+            }
+            let mut find = audit_log::Entity::find().order_by_desc(audit_log::Column::Id);
+            if let Some(actor) = q.actor.filter(|a| !a.is_empty()) {
+                find = find.filter(audit_log::Column::ActorName.eq(actor));
+            }
+            if let Some(action) = q.action.filter(|a| !a.is_empty()) {
+                find = find.filter(audit_log::Column::Action.eq(action));
+            }
+            if let Some(outcome) = q.outcome.filter(|o| !o.is_empty()) {
+                if !matches!(outcome.as_str(), "success" | "failure") {
+                    return Err(AppError::Invalid(
+                        "outcome must be success or failure".into(),
+                    ));
+                }
+                find = find.filter(audit_log::Column::Outcome.eq(outcome));
+            }
+            if let Some(from) = q.from {
+                find = find.filter(audit_log::Column::Timestamp.gte(from));
+            }
+            if let Some(to) = q.to {
+                find = find.filter(audit_log::Column::Timestamp.lt(to));
+            }
+            if let Some(cursor) = q.cursor {
+                find = find.filter(audit_log::Column::Id.lt(cursor));
+            }
+            let mut rows = find
+                .limit(limit + 1)
+                .all(&self.db)
+                .await
+                .map_err(internal)?;
+            let next_cursor = if rows.len() as u64 > limit {
+                rows.truncate(limit as usize);
+                rows.last().map(|r| r.id)
+            } else {
+                None
+            };
+            Ok(AuditPage {
+                items: rows
+                    .into_iter()
+                    .map(|r| AuditRecord {
+                        id: r.id,
+                        timestamp: r.timestamp,
+                        actor: r.actor_name,
+                        source_ip: r.source_ip,
+                        action: r.action,
+                        target: r.target,
+                        outcome: r.outcome,
+                        details: r.details,
+                    })
+                    .collect(),
+                next_cursor,
+            })
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QuerySelect, Set,
@@ -277,6 +277,30 @@ async fn revoke_family(db: &DatabaseConnection, family: &str) -> Result<(), AppE
     Ok(())
 }
 
+/// Ends every session of a user: bumps the token version, so access tokens already issued
+/// stop working, and revokes all refresh tokens.
+pub async fn end_all_sessions<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    user_id: i32,
+) -> Result<(), sea_orm::DbErr> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::TokenVersion,
+            Expr::col(user::Column::TokenVersion).add(1),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(conn)
+        .await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Ends the caller's session: its refresh tokens and the access tokens issued for it.
 pub async fn logout(
     db: &DatabaseConnection,
@@ -338,6 +362,7 @@ pub async fn authenticate_access(
         credential: Credential::Session {
             session: claims.sid,
         },
+        source_ip: None,
     }))
 }
 
@@ -379,6 +404,7 @@ pub async fn authenticate_api_token(
         roles: Vec::new(),
         permissions,
         credential: Credential::ApiToken { token_id: found.id },
+        source_ip: None,
     }))
 }
 

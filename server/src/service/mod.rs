@@ -1,7 +1,11 @@
 //! The one place use cases live: implements the app's service port over the database.
 
+mod accounts;
+mod api_tokens;
 pub mod audit;
 pub mod auth;
+mod port;
+mod roles;
 mod system;
 pub mod users;
 
@@ -39,8 +43,7 @@ impl Service {
     ) -> Result<(), app::error::AppError> {
         let result = app::model::auth::require(user, permission);
         if result.is_err() {
-            let entry = audit::AuditEntry::new("permission_denied", audit::Outcome::Failure)
-                .actor(Some(user.id), user.username.clone())
+            let entry = audit::AuditEntry::by(user, "permission_denied", audit::Outcome::Failure)
                 .target(permission.as_str())
                 .details(serde_json::json!({ "roles": user.roles }));
             audit::record(&self.db, entry).await.map_err(internal)?;

@@ -1,19 +1,16 @@
 //! Use cases about the instance itself.
 
-use async_trait::async_trait;
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
 
 use app::error::AppError;
 use app::model::auth::{CurrentUser, Permission};
 use app::model::{DatabaseBackend, SystemStatus};
-use app::service::VigilService;
 
 use super::{Service, internal};
 use crate::store::{alert, bronze_event_data, rule};
 
-#[async_trait]
-impl VigilService for Service {
-    async fn system_status(&self, user: &CurrentUser) -> Result<SystemStatus, AppError> {
+impl Service {
+    pub(crate) async fn status(&self, user: &CurrentUser) -> Result<SystemStatus, AppError> {
         self.authorize(user, Permission::EventsRead).await?;
         let events_total = bronze_event_data::Entity::find()
             .count(&self.db)

@@ -2,8 +2,12 @@
 //! `/api/v1/openapi.json` lists every operation by construction.
 
 mod accounts;
+mod audit;
 mod auth;
+mod roles;
 mod system;
+mod tokens;
+mod users;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -26,6 +30,7 @@ use super::error::{ErrorBody, ErrorDetail};
     tags(
         (name = "auth", description = "Signing in and out, tokens"),
         (name = "accounts", description = "Users, roles and API tokens"),
+        (name = "audit", description = "Who did what, when, from where"),
         (name = "system", description = "The instance itself")
     )
 )]
@@ -55,6 +60,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::logout))
         .routes(routes!(accounts::me))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(roles::list, roles::create))
+        .routes(routes!(roles::update, roles::delete))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(audit::list))
         .routes(routes!(system::status))
 }
 

@@ -1,0 +1,310 @@
+//! User administration: list, create, change, disable, reset passwords. Changing what a user
+//! may do, or their password, ends their sessions; Vigil never loses its last administrator.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use app::error::AppError;
+use app::model::accounts::{
+    CreatedUser, NewUser, PasswordReset, PasswordResetResult, UserSummary, UserUpdate,
+};
+use app::model::auth::{CurrentUser, Permission};
+
+use super::audit::{self, AuditEntry, Outcome};
+use super::users::{CreateUserError, create_user};
+use super::{Service, internal};
+use crate::auth::password;
+use crate::service::auth::end_all_sessions;
+use crate::store::{role, role_permission, user, user_role};
+
+impl From<CreateUserError> for AppError {
+    fn from(e: CreateUserError) -> Self {
+        match e {
+            CreateUserError::Exists(_) => AppError::Conflict(e.to_string()),
+            CreateUserError::Other(err) => {
+                tracing::error!(error = %err, "cannot create user");
+                AppError::Internal
+            }
+            other => AppError::Invalid(other.to_string()),
+        }
+    }
+}
+
+/// Role names per user id.
+pub(crate) async fn roles_by_user<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<HashMap<i32, Vec<String>>, AppError> {
+    let names: HashMap<i32, String> = role::Entity::find()
+        .all(conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let mut by_user: HashMap<i32, Vec<String>> = HashMap::new();
+    for link in user_role::Entity::find()
+        .all(conn)
+        .await
+        .map_err(internal)?
+    {
+        if let Some(name) = names.get(&link.role_id) {
+            by_user.entry(link.user_id).or_default().push(name.clone());
+        }
+    }
+    for roles in by_user.values_mut() {
+        roles.sort();
+    }
+    Ok(by_user)
+}
+
+fn summary(u: user::Model, roles: Vec<String>) -> UserSummary {
+    UserSummary {
+        id: u.id,
+        username: u.username,
+        display_name: u.display_name,
+        email: u.email,
+        disabled: u.disabled,
+        roles,
+        created_at: u.created_at,
+        last_login_at: u.last_login_at,
+    }
+}
+
+/// Refuses a change that would leave no enabled user able to manage users.
+pub(crate) async fn keep_an_administrator<C: ConnectionTrait>(conn: &C) -> Result<(), AppError> {
+    let admin_roles: Vec<i32> = role_permission::Entity::find()
+        .filter(role_permission::Column::Permission.eq(Permission::UsersManage.as_str()))
+        .select_only()
+        .column(role_permission::Column::RoleId)
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(internal)?;
+    let holders: Vec<i32> = user_role::Entity::find()
+        .filter(user_role::Column::RoleId.is_in(admin_roles))
+        .select_only()
+        .column(user_role::Column::UserId)
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(internal)?;
+    let enabled = user::Entity::find()
+        .filter(user::Column::Id.is_in(holders))
+        .filter(user::Column::Disabled.eq(false))
+        .count(conn)
+        .await
+        .map_err(internal)?;
+    if enabled == 0 {
+        return Err(AppError::Conflict(
+            "the change would leave no enabled user who can manage users".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+impl Service {
+    async fn find_user(&self, id: i32) -> Result<user::Model, AppError> {
+        user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)
+    }
+
+    async fn user_summary(&self, id: i32) -> Result<UserSummary, AppError> {
+        let u = self.find_user(id).await?;
+        let roles = roles_by_user(&self.db)
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        Ok(summary(u, roles))
+    }
+
+    pub(crate) async fn users_list(
+        &self,
+        actor: &CurrentUser,
+    ) -> Result<Vec<UserSummary>, AppError> {
+        self.authorize(actor, Permission::UsersManage).await?;
+        let mut roles = roles_by_user(&self.db).await?;
+        let users = user::Entity::find()
+            .order_by_asc(user::Column::Username)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(users
+            .into_iter()
+            .map(|u| {
+                let r = roles.remove(&u.id).unwrap_or_default();
+                summary(u, r)
+            })
+            .collect())
+    }
+
+    pub(crate) async fn users_get(
+        &self,
+        actor: &CurrentUser,
+        id: i32,
+    ) -> Result<UserSummary, AppError> {
+        self.authorize(actor, Permission::UsersManage).await?;
+        self.user_summary(id).await
+    }
+
+    pub(crate) async fn users_create(
+        &self,
+        actor: &CurrentUser,
+        new: NewUser,
+    ) -> Result<CreatedUser, AppError> {
+        self.authorize(actor, Permission::UsersManage).await?;
+        let (secret, generated) = match new.password {
+            Some(p) => (p, None),
+            None => {
+                let p = password::generate(24);
+                (p.clone(), Some(p))
+            }
+        };
+        let username = new.username.trim().to_string();
+        let created = match create_user(&self.db, &username, &secret, &new.roles).await {
+            Ok(created) => created,
+            Err(err) => {
+                let entry = AuditEntry::by(actor, "user_create", Outcome::Failure)
+                    .target(username.clone())
+                    .details(json!({ "reason": err.to_string() }));
+                audit::record(&self.db, entry).await.map_err(internal)?;
+                return Err(err.into());
+            }
+        };
+        let mut model: user::ActiveModel = created.into();
+        model.display_name = Set(clean(new.display_name));
+        model.email = Set(clean(new.email));
+        let saved = model.update(&self.db).await.map_err(internal)?;
+        let entry = AuditEntry::by(actor, "user_create", Outcome::Success)
+            .target(username)
+            .details(json!({ "roles": new.roles }));
+        audit::record(&self.db, entry).await.map_err(internal)?;
+        Ok(CreatedUser {
+            user: self.user_summary(saved.id).await?,
+            generated_password: generated,
+        })
+    }
+
+    pub(crate) async fn users_update(
+        &self,
+        actor: &CurrentUser,
+        id: i32,
+        update: UserUpdate,
+    ) -> Result<UserSummary, AppError> {
+        self.authorize(actor, Permission::UsersManage).await?;
+        let current = self.find_user(id).await?;
+        let target = current.username.clone();
+        let txn = self.db.begin().await.map_err(internal)?;
+        let mut end_sessions = false;
+        let mut changes = serde_json::Map::new();
+        if let Some(roles) = &update.roles {
+            let mut ids = Vec::new();
+            for name in roles {
+                let found = role::Entity::find()
+                    .filter(role::Column::Name.eq(name.as_str()))
+                    .one(&txn)
+                    .await
+                    .map_err(internal)?
+                    .ok_or_else(|| AppError::Invalid(format!("no role named {name:?}")))?;
+                ids.push(found.id);
+            }
+            user_role::Entity::delete_many()
+                .filter(user_role::Column::UserId.eq(id))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+            for role_id in ids {
+                user_role::ActiveModel {
+                    user_id: Set(id),
+                    role_id: Set(role_id),
+                }
+                .insert(&txn)
+                .await
+                .map_err(internal)?;
+            }
+            end_sessions = true;
+            changes.insert("roles".into(), json!(roles));
+        }
+        let mut model: user::ActiveModel = current.clone().into();
+        if let Some(name) = update.display_name {
+            model.display_name = Set(clean(Some(name)));
+            changes.insert("display_name".into(), json!(true));
+        }
+        if let Some(email) = update.email {
+            model.email = Set(clean(Some(email)));
+            changes.insert("email".into(), json!(true));
+        }
+        if let Some(disabled) = update.disabled
+            && disabled != current.disabled
+        {
+            model.disabled = Set(disabled);
+            end_sessions |= disabled;
+            changes.insert("disabled".into(), json!(disabled));
+        }
+        model.updated_at = Set(Utc::now());
+        model.update(&txn).await.map_err(internal)?;
+        if let Err(err) = keep_an_administrator(&txn).await {
+            txn.rollback().await.map_err(internal)?;
+            let entry = AuditEntry::by(actor, "user_update", Outcome::Failure)
+                .target(target)
+                .details(json!({ "reason": err.to_string() }));
+            audit::record(&self.db, entry).await.map_err(internal)?;
+            return Err(err);
+        }
+        if end_sessions {
+            end_all_sessions(&txn, id).await.map_err(internal)?;
+        }
+        let entry = AuditEntry::by(actor, "user_update", Outcome::Success)
+            .target(target)
+            .details(serde_json::Value::Object(changes));
+        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        self.user_summary(id).await
+    }
+
+    pub(crate) async fn users_reset_password(
+        &self,
+        actor: &CurrentUser,
+        id: i32,
+        reset: PasswordReset,
+    ) -> Result<PasswordResetResult, AppError> {
+        self.authorize(actor, Permission::UsersManage).await?;
+        let current = self.find_user(id).await?;
+        let (secret, generated) = match reset.password {
+            Some(p) => (p, None),
+            None => {
+                let p = password::generate(24);
+                (p.clone(), Some(p))
+            }
+        };
+        password::check_policy(&secret).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let hash = password::hash(&secret).map_err(|e| {
+            tracing::error!(error = %e, "cannot hash password");
+            AppError::Internal
+        })?;
+        let txn = self.db.begin().await.map_err(internal)?;
+        let target = current.username.clone();
+        let mut model: user::ActiveModel = current.into();
+        model.password_hash = Set(hash);
+        model.update(&txn).await.map_err(internal)?;
+        end_all_sessions(&txn, id).await.map_err(internal)?;
+        let entry = AuditEntry::by(actor, "password_reset", Outcome::Success).target(target);
+        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(PasswordResetResult {
+            generated_password: generated,
+        })
+    }
+}

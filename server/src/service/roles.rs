@@ -1,0 +1,250 @@
+//! Role administration: built-in roles are fixed; custom roles are any set of permissions.
+//! Changing or deleting a role ends the sessions of its holders.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use app::error::AppError;
+use app::model::accounts::{NewRole, RoleUpdate, RoleView};
+use app::model::auth::{CurrentUser, Permission};
+
+use super::accounts::keep_an_administrator;
+use super::audit::{self, AuditEntry, Outcome};
+use super::{Service, internal};
+use crate::service::auth::end_all_sessions;
+use crate::store::{role, role_permission, user_role};
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn distinct(permissions: &[Permission]) -> Vec<Permission> {
+    permissions
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+impl Service {
+    async fn role_views(&self, only: Option<i32>) -> Result<Vec<RoleView>, AppError> {
+        let mut query = role::Entity::find().order_by_asc(role::Column::Id);
+        if let Some(id) = only {
+            query = query.filter(role::Column::Id.eq(id));
+        }
+        let roles = query.all(&self.db).await.map_err(internal)?;
+        let mut grants: HashMap<i32, Vec<Permission>> = HashMap::new();
+        for g in role_permission::Entity::find()
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+        {
+            if let Ok(p) = g.permission.parse() {
+                grants.entry(g.role_id).or_default().push(p);
+            }
+        }
+        let mut holders: HashMap<i32, u64> = HashMap::new();
+        for link in user_role::Entity::find()
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+        {
+            *holders.entry(link.role_id).or_default() += 1;
+        }
+        Ok(roles
+            .into_iter()
+            .map(|r| {
+                let mut permissions = grants.remove(&r.id).unwrap_or_default();
+                permissions.sort();
+                RoleView {
+                    users: holders.get(&r.id).copied().unwrap_or(0),
+                    id: r.id,
+                    name: r.name,
+                    description: r.description,
+                    builtin: r.builtin,
+                    permissions,
+                }
+            })
+            .collect())
+    }
+
+    async fn role_view(&self, id: i32) -> Result<RoleView, AppError> {
+        self.role_views(Some(id))
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)
+    }
+
+    async fn custom_role(&self, id: i32) -> Result<role::Model, AppError> {
+        let found = role::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        if found.builtin {
+            return Err(AppError::Conflict(format!(
+                "{} is a built-in role and cannot be changed",
+                found.name
+            )));
+        }
+        Ok(found)
+    }
+
+    async fn holders(&self, role_id: i32) -> Result<Vec<i32>, AppError> {
+        user_role::Entity::find()
+            .filter(user_role::Column::RoleId.eq(role_id))
+            .select_only()
+            .column(user_role::Column::UserId)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(internal)
+    }
+
+    pub(crate) async fn roles_list(&self, actor: &CurrentUser) -> Result<Vec<RoleView>, AppError> {
+        // Assigning roles to users needs to see them too.
+        if !actor.can(Permission::UsersManage) {
+            self.authorize(actor, Permission::RolesManage).await?;
+        }
+        self.role_views(None).await
+    }
+
+    pub(crate) async fn roles_create(
+        &self,
+        actor: &CurrentUser,
+        new: NewRole,
+    ) -> Result<RoleView, AppError> {
+        self.authorize(actor, Permission::RolesManage).await?;
+        let name = new.name.trim().to_string();
+        if !valid_name(&name) {
+            return Err(AppError::Invalid(
+                "role name must be 1 to 64 characters of letters, digits, '.', '_' or '-'".into(),
+            ));
+        }
+        let exists = role::Entity::find()
+            .filter(role::Column::Name.eq(name.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(internal)?;
+        if exists.is_some() {
+            return Err(AppError::Conflict(format!(
+                "a role named {name:?} already exists"
+            )));
+        }
+        let permissions = distinct(&new.permissions);
+        let now = Utc::now();
+        let txn = self.db.begin().await.map_err(internal)?;
+        let created = role::ActiveModel {
+            name: Set(name.clone()),
+            description: Set(new
+                .description
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())),
+            builtin: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(internal)?;
+        for p in &permissions {
+            role_permission::ActiveModel {
+                role_id: Set(created.id),
+                permission: Set(p.as_str().to_string()),
+            }
+            .insert(&txn)
+            .await
+            .map_err(internal)?;
+        }
+        let entry = AuditEntry::by(actor, "role_create", Outcome::Success)
+            .target(name)
+            .details(json!({ "permissions": permissions }));
+        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        self.role_view(created.id).await
+    }
+
+    pub(crate) async fn roles_update(
+        &self,
+        actor: &CurrentUser,
+        id: i32,
+        update: RoleUpdate,
+    ) -> Result<RoleView, AppError> {
+        self.authorize(actor, Permission::RolesManage).await?;
+        let found = self.custom_role(id).await?;
+        let holders = self.holders(id).await?;
+        let txn = self.db.begin().await.map_err(internal)?;
+        let mut model: role::ActiveModel = found.clone().into();
+        if let Some(d) = update.description {
+            model.description = Set(Some(d.trim().to_string()).filter(|d| !d.is_empty()));
+        }
+        model.updated_at = Set(Utc::now());
+        model.update(&txn).await.map_err(internal)?;
+        if let Some(permissions) = &update.permissions {
+            role_permission::Entity::delete_many()
+                .filter(role_permission::Column::RoleId.eq(id))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+            for p in distinct(permissions) {
+                role_permission::ActiveModel {
+                    role_id: Set(id),
+                    permission: Set(p.as_str().to_string()),
+                }
+                .insert(&txn)
+                .await
+                .map_err(internal)?;
+            }
+            keep_an_administrator(&txn).await?;
+            for user_id in &holders {
+                end_all_sessions(&txn, *user_id).await.map_err(internal)?;
+            }
+        }
+        let entry = AuditEntry::by(actor, "role_update", Outcome::Success)
+            .target(found.name)
+            .details(json!({ "permissions": update.permissions }));
+        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        self.role_view(id).await
+    }
+
+    pub(crate) async fn roles_delete(&self, actor: &CurrentUser, id: i32) -> Result<(), AppError> {
+        self.authorize(actor, Permission::RolesManage).await?;
+        let found = self.custom_role(id).await?;
+        let holders = self.holders(id).await?;
+        let txn = self.db.begin().await.map_err(internal)?;
+        user_role::Entity::delete_many()
+            .filter(user_role::Column::RoleId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        role_permission::Entity::delete_many()
+            .filter(role_permission::Column::RoleId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        role::Entity::delete_by_id(id)
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        keep_an_administrator(&txn).await?;
+        for user_id in &holders {
+            end_all_sessions(&txn, *user_id).await.map_err(internal)?;
+        }
+        let entry = AuditEntry::by(actor, "role_delete", Outcome::Success).target(found.name);
+        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)
+    }
+}
