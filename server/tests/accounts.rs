@@ -28,6 +28,7 @@ backend_suite!(
     anonymous_visitors_are_sent_to_the_login_page,
     sign_in_attempts_are_rate_limited_per_address,
     the_first_admin_is_created_once_with_a_private_password,
+    cors_answers_only_configured_origins,
 );
 
 fn post_json(uri: &str, body: Value) -> Request<Body> {
@@ -658,4 +659,49 @@ async fn the_first_admin_is_created_once_with_a_private_password(db: TestDb) {
         .await
         .unwrap();
     assert!(again.is_none(), "never twice");
+}
+
+async fn cors_answers_only_configured_origins(db: TestDb) {
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/api/v1/accounts/me")
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (_, headers, _) = db.send(preflight("https://console.example")).await;
+    assert!(
+        headers.get("access-control-allow-origin").is_none(),
+        "empty allowlist by default"
+    );
+
+    let mut state = db.state.clone();
+    let mut config = (*state.config).clone();
+    config.cors_allowed_origins = vec!["https://console.example".into()];
+    state.config = std::sync::Arc::new(config);
+    let router = server::router(state);
+    use tower::ServiceExt;
+    let res = router
+        .clone()
+        .oneshot(preflight("https://console.example"))
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://console.example"
+    );
+    assert!(
+        res.headers()
+            .get("access-control-allow-credentials")
+            .is_none(),
+        "never with cookies"
+    );
+    let res = router
+        .oneshot(preflight("https://evil.example"))
+        .await
+        .unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
 }

@@ -11,7 +11,9 @@ mod session;
 mod state;
 
 use axum::Router;
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{from_fn, from_fn_with_state};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -20,10 +22,11 @@ pub use rate_limit::RateLimiter;
 pub use state::AppState;
 
 /// The whole application router over a prepared state. Requests pass, outermost first:
-/// tracing, security headers, metrics, the cross-site check, the sign-in rate limit,
+/// tracing, CORS, security headers, metrics, the cross-site check, the sign-in rate limit,
 /// authentication, the login redirect for pages, then the route.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::router().split_for_parts();
+    let cors = tower::util::option_layer(cors_layer(&state.config.cors_allowed_origins));
     Router::new()
         .merge(health::routes())
         .merge(api)
@@ -37,6 +40,26 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(auth::reject_cross_site))
         .layer(from_fn(crate::telemetry::track_http))
         .layer(from_fn(security::headers))
+        .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Browsers on the configured origins may call the API with bearer tokens; nobody else, and
+/// never with cookies. With no origins configured, no CORS header is ever sent.
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
