@@ -14,12 +14,13 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     SsrMode, StaticSegment,
     components::{ParentRoute, Route, Router, Routes},
+    path,
 };
 
 use crate::layouts::{AppLayout, Frame};
 use crate::pages::{
-    AdminPage, AlertsPage, DashboardPage, EventsPage, LoginPage, NotFoundPage, ReportsPage,
-    RulesPage,
+    AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage, AlertsPage,
+    DashboardPage, EventsPage, LoginPage, NotFoundPage, ReportsPage, RulesPage,
 };
 
 /// The HTML document around the application, rendered on the server.
@@ -88,6 +89,10 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("rules") view=RulesPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("reports") view=ReportsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/roles") view=AdminRolesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/tokens") view=AdminTokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -29,6 +29,7 @@ backend_suite!(
     sign_in_attempts_are_rate_limited_per_address,
     the_first_admin_is_created_once_with_a_private_password,
     cors_answers_only_configured_origins,
+    admin_pages_render_for_their_permission_only,
 );
 
 fn post_json(uri: &str, body: Value) -> Request<Body> {
@@ -704,4 +705,31 @@ async fn cors_answers_only_configured_origins(db: TestDb) {
         .await
         .unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
+}
+
+async fn admin_pages_render_for_their_permission_only(db: TestDb) {
+    let admin = db.cookies("root", &["admin"]).await;
+    let viewer = db.cookies("vera", &["viewer"]).await;
+    for (path, marker) in [
+        ("/admin/users", "aria-label=\"Users\""),
+        ("/admin/roles", "aria-label=\"Permissions by role\""),
+        ("/admin/tokens", "aria-label=\"API tokens\""),
+        ("/admin/audit", "aria-label=\"Audit records\""),
+    ] {
+        let (status, _, page) = db.get_page(path, &admin).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(page.contains(marker), "{path} lacks its table");
+        let (status, _, page) = db.get_page(path, &viewer).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(page.contains("You do not have permission"));
+    }
+    // The users table lists the users, server-rendered.
+    let (_, _, page) = db.get_page("/admin/users", &admin).await;
+    assert!(
+        page.contains("<td>vera</td>") && page.contains("<td>root</td>"),
+        "{page}"
+    );
+    // The matrix shows built-in grants checked and fixed.
+    let (_, _, page) = db.get_page("/admin/roles", &admin).await;
+    assert!(page.contains("aria-label=\"viewer grants events.read\""));
 }

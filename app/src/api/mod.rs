@@ -1,6 +1,7 @@
 //! Server functions: thin adapters that fetch the service port from context and call it.
 
 mod account;
+pub mod admin;
 mod system;
 
 pub use account::get_current_user;

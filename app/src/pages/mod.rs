@@ -10,7 +10,7 @@ mod not_found;
 mod reports;
 mod rules;
 
-pub use admin::AdminPage;
+pub use admin::{AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage};
 pub use alerts::AlertsPage;
 pub use dashboard::DashboardPage;
 pub use events::EventsPage;
