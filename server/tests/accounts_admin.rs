@@ -114,6 +114,23 @@ async fn admins_create_users_who_can_then_sign_in(db: TestDb) {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
+    let (status, body) = send(
+        &db,
+        "POST",
+        "/api/v1/accounts/users",
+        &admin,
+        Some(
+            json!({ "username": "omar", "password": "1234567890qwertyuiop", "roles": ["viewer"] }),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too common")
+    );
     let (status, list) = send(&db, "GET", "/api/v1/accounts/users", &admin, None).await;
     assert_eq!(status, StatusCode::OK);
     let names: Vec<&str> = list

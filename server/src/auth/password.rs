@@ -1,5 +1,5 @@
 //! Password hashing with argon2id (OWASP parameters: 19 MiB, two passes, one lane) and the
-//! length policy: 12 to 128 characters, no composition rules.
+//! policy: 12 to 128 characters, not a commonly used password, no composition rules.
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use rand::Rng;
@@ -23,15 +23,27 @@ pub enum PolicyError {
     TooShort,
     #[error("password must be at most {MAX_LEN} characters")]
     TooLong,
+    #[error("password is too common: choose one that is not on lists of leaked passwords")]
+    Common,
 }
 
-/// Checks the length policy; length counts characters, not bytes.
+/// Commonly used passwords long enough to pass the length rule (see `common_passwords/`).
+const COMMON: &str = include_str!("common_passwords/list.txt");
+
+fn is_common(password: &str) -> bool {
+    let lowered = password.to_lowercase();
+    COMMON.lines().any(|entry| entry == lowered)
+}
+
+/// Checks the policy; length counts characters, not bytes.
 pub fn check_policy(password: &str) -> Result<(), PolicyError> {
     let len = password.chars().count();
     if len < MIN_LEN {
         Err(PolicyError::TooShort)
     } else if len > MAX_LEN {
         Err(PolicyError::TooLong)
+    } else if is_common(password) {
+        Err(PolicyError::Common)
     } else {
         Ok(())
     }
@@ -88,6 +100,20 @@ mod tests {
         assert_eq!(check_policy("éééééééééééé"), Ok(()));
         assert_eq!(check_policy(&"x".repeat(128)), Ok(()));
         assert_eq!(check_policy(&"x".repeat(129)), Err(PolicyError::TooLong));
+    }
+
+    #[test]
+    fn common_passwords_are_refused_in_any_case() {
+        assert_eq!(check_policy("123456123456"), Err(PolicyError::Common));
+        assert_eq!(
+            check_policy("1234567890QWERTYUIOP"),
+            Err(PolicyError::Common)
+        );
+        assert!(COMMON.lines().count() > 100);
+        for entry in COMMON.lines() {
+            assert_eq!(check_policy(entry), Err(PolicyError::Common), "{entry}");
+        }
+        assert_eq!(check_policy("correct horse battery staple"), Ok(()));
     }
 
     #[test]
