@@ -2,6 +2,7 @@
 // Chromium (Debian's, never a downloaded one) with JavaScript on or off.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -137,4 +138,21 @@ export async function signIn(page, user) {
     page.waitForURL((u) => !u.pathname.startsWith('/login') || u.search.includes('error')),
     page.getByRole('button', { name: 'Sign in' }).click(),
   ]);
+}
+
+/**
+ * Starts one Vigil and one browser for the calling test file, stopped when it ends; the
+ * returned object fills in once the `before` hook has run.
+ */
+export function useVigil() {
+  const ctx = {};
+  before(async () => {
+    ctx.vigil = await startVigil();
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.vigil?.stop();
+  });
+  return ctx;
 }

@@ -2,29 +2,18 @@
 // password then works, creates an API token whose secret is shown once, and reads the audit
 // log. With JavaScript off the same pages are readable.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { PROJECTS, USERS, launchBrowser, openPage, signIn, startVigil } from '../harness.mjs';
+import { openPage, PROJECTS, signIn, USERS, useVigil } from '../harness.mjs';
 
-let vigil;
-let browser;
-
-before(async () => {
-  vigil = await startVigil();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await vigil?.stop();
-});
+const ctx = useVigil();
 
 const [ssr, hydrated] = PROJECTS;
 
 describe('admin (hydrated)', () => {
   test('creating a user gives a password that signs in', async () => {
-    const { page, errors, close } = await openPage(browser, hydrated, `${vigil.url}/admin/users`, USERS.admin);
+    const { page, errors, close } = await openPage(ctx.browser, hydrated, `${ctx.vigil.url}/admin/users`, USERS.admin);
     try {
       const form = page.getByRole('form', { name: 'New user' });
       await form.getByLabel('Username').fill('nadia');
@@ -38,7 +27,7 @@ describe('admin (hydrated)', () => {
       const table = page.getByRole('table', { name: 'Users' });
       await table.getByRole('cell', { name: 'nadia', exact: true }).waitFor();
 
-      const other = await openPage(browser, hydrated, `${vigil.url}/login`);
+      const other = await openPage(ctx.browser, hydrated, `${ctx.vigil.url}/login`);
       try {
         await signIn(other.page, { username: 'nadia', password });
         await other.page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
@@ -54,7 +43,7 @@ describe('admin (hydrated)', () => {
   });
 
   test('an API token is shown once and listed without its secret', async () => {
-    const { page, errors, close } = await openPage(browser, hydrated, `${vigil.url}/admin/tokens`, USERS.admin);
+    const { page, errors, close } = await openPage(ctx.browser, hydrated, `${ctx.vigil.url}/admin/tokens`, USERS.admin);
     try {
       const form = page.getByRole('form', { name: 'New API token' });
       await form.getByLabel('Token name').fill('edge-shipper');
@@ -63,7 +52,7 @@ describe('admin (hydrated)', () => {
       await status.waitFor();
       const secret = (await status.textContent()).split('not shown again: ')[1].trim();
       assert.match(secret, /^vgl_/);
-      const res = await fetch(`${vigil.url}/api/v1/accounts/me`, { headers: { authorization: `Bearer ${secret}` } });
+      const res = await fetch(`${ctx.vigil.url}/api/v1/accounts/me`, { headers: { authorization: `Bearer ${secret}` } });
       assert.equal(res.status, 200);
       assert.deepEqual((await res.json()).permissions, ['ingest.write']);
       const table = page.getByRole('table', { name: 'API tokens' });
@@ -76,7 +65,7 @@ describe('admin (hydrated)', () => {
   });
 
   test('the audit log shows sign-ins and filters them', async () => {
-    const { page, errors, close } = await openPage(browser, hydrated, `${vigil.url}/admin/audit`, USERS.admin);
+    const { page, errors, close } = await openPage(ctx.browser, hydrated, `${ctx.vigil.url}/admin/audit`, USERS.admin);
     try {
       const table = page.getByRole('table', { name: 'Audit records' });
       await table.getByRole('cell', { name: 'login', exact: true }).first().waitFor();
@@ -96,13 +85,13 @@ describe('admin (hydrated)', () => {
 
 describe('admin (ssr)', () => {
   test('the admin pages are readable with JavaScript off', async () => {
-    const { page, close } = await openPage(browser, ssr, `${vigil.url}/admin/roles`, USERS.admin);
+    const { page, close } = await openPage(ctx.browser, ssr, `${ctx.vigil.url}/admin/roles`, USERS.admin);
     try {
       const matrix = page.getByRole('table', { name: 'Permissions by role' });
       const box = matrix.getByRole('checkbox', { name: 'admin grants users.manage' });
       assert.equal(await box.isChecked(), true);
       assert.equal(await box.isDisabled(), true, 'built-in roles are fixed');
-      await page.goto(`${vigil.url}/admin`);
+      await page.goto(`${ctx.vigil.url}/admin`);
       for (const name of ['Users', 'Roles', 'API tokens', 'Audit log']) {
         assert.equal(await page.getByRole('link', { name, exact: true }).count(), 1, name);
       }

@@ -2,30 +2,19 @@
 // addresses get the 404 page; once with JavaScript off (server rendering alone) and once
 // hydrated.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { PROJECTS, USERS, launchBrowser, openPage, startVigil } from '../harness.mjs';
+import { openPage, PROJECTS, USERS, useVigil } from '../harness.mjs';
 
 const SECTIONS = ['Dashboard', 'Events', 'Alerts', 'Rules', 'Reports', 'Admin'];
 
-let vigil;
-let browser;
-
-before(async () => {
-  vigil = await startVigil();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await vigil?.stop();
-});
+const ctx = useVigil();
 
 for (const project of PROJECTS) {
   describe(`shell (${project.name})`, () => {
     test('the dashboard renders with every section in the navigation', async () => {
-      const { page, response, errors, close } = await openPage(browser, project, `${vigil.url}/`, USERS.admin);
+      const { page, response, errors, close } = await openPage(ctx.browser, project, `${ctx.vigil.url}/`, USERS.admin);
       try {
         assert.equal(response.status(), 200);
         assert.equal(await page.title(), 'Dashboard · Vigil');
@@ -46,7 +35,7 @@ for (const project of PROJECTS) {
     });
 
     test('navigation moves between sections', async () => {
-      const { page, errors, close } = await openPage(browser, project, `${vigil.url}/`, USERS.admin);
+      const { page, errors, close } = await openPage(ctx.browser, project, `${ctx.vigil.url}/`, USERS.admin);
       try {
         // A marker on window survives client-side routing but not a full page load.
         if (project.javaScriptEnabled) await page.evaluate(() => { window.__vigilMarker = 1; });
@@ -71,7 +60,7 @@ for (const project of PROJECTS) {
     });
 
     test('an unknown address shows the 404 page', async () => {
-      const { page, response, close } = await openPage(browser, project, `${vigil.url}/no/such/page`, USERS.admin);
+      const { page, response, close } = await openPage(ctx.browser, project, `${ctx.vigil.url}/no/such/page`, USERS.admin);
       try {
         assert.equal(response.status(), 404);
         await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
