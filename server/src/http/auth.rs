@@ -246,7 +246,8 @@ pub async fn reject_cross_site(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-fn urlencode(s: &str) -> String {
+/// Percent-encodes a value for a query string, leaving path characters readable.
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use app::error::AppError;
 
-use super::auth::{Authenticated, ClientIp, session_cookies};
+use super::auth::{Authenticated, ClientIp, session_cookies, urlencode};
 use super::{ApiError, AppState};
 use crate::service::auth as sessions;
 
@@ -44,17 +44,6 @@ fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -78,7 +67,7 @@ async fn login(
             res
         }
         Err(AppError::InvalidCredentials) => {
-            Redirect::to(&format!("/login?error=invalid&next={}", encode(&next))).into_response()
+            Redirect::to(&format!("/login?error=invalid&next={}", urlencode(&next))).into_response()
         }
         Err(err) => ApiError::from(err).into_response(),
     }
