@@ -2,7 +2,7 @@
 
 use axum::Router;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 
 use app::{App, shell};
 
@@ -14,15 +14,21 @@ fn context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     move || provide_context(service.clone())
 }
 
+/// The app's routes, listed once per process. Listing runs the app with resource loading
+/// suppressed through a process-wide flag, and a resource that first polls while that flag is up
+/// (another router being built while a page renders, as in parallel tests) would wait forever
+/// (leptos-rs/leptos#4773); listing once, before any router exists, keeps the two apart.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// One route per page of the app, plus the server functions.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let options = state.leptos.clone();
-    Router::new().leptos_routes_with_context(
-        state,
-        generate_route_list(App),
-        context(state),
-        move || shell(options.clone()),
-    )
+    Router::new().leptos_routes_with_context(state, route_list(), context(state), move || {
+        shell(options.clone())
+    })
 }
 
 /// Static files from the site root, else the 404 page.
