@@ -58,6 +58,8 @@ export async function startVigil() {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
   const env = { ...process.env, VIGIL_LISTEN: `127.0.0.1:${port}`, VIGIL_DATA_DIR: dataDir, VIGIL_SITE_ROOT: siteRoot };
   for (const key of Object.keys(env)) if (key.startsWith('LEPTOS_')) delete env[key];
+  // Suites run side by side: no shared syslog port, no watched directory.
+  Object.assign(env, { VIGIL_SYSLOG_UDP: 'off', VIGIL_SYSLOG_TCP: 'off', VIGIL_WATCH_DIR: 'off' });
   // The first start creates the admin from VIGIL_ADMIN_PASSWORD; the viewer comes after.
   env.VIGIL_ADMIN_PASSWORD = USERS.admin.password;
   const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });

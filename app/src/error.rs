@@ -17,6 +17,9 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// A malformed request: a parameter or body that cannot be read at all.
+    #[error("{0}")]
+    BadRequest(String),
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -38,6 +41,7 @@ impl AppError {
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -54,6 +58,7 @@ impl AppError {
             Self::RateLimited(_) => "rate_limited",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
+            Self::BadRequest(_) => "bad_request",
             Self::Invalid(_) => "invalid",
             Self::Conflict(_) => "conflict",
             Self::Unavailable(_) => "unavailable",
@@ -83,6 +88,7 @@ mod tests {
             AppError::RateLimited(1),
             AppError::Forbidden,
             AppError::NotFound,
+            AppError::BadRequest("x".into()),
             AppError::Invalid("x".into()),
             AppError::Conflict("x".into()),
         ] {

@@ -12,6 +12,7 @@ use crate::model::accounts::{
     NewUser, PasswordReset, PasswordResetResult, RoleUpdate, RoleView, UserSummary, UserUpdate,
 };
 use crate::model::auth::CurrentUser;
+use crate::model::events::{Event, EventPage, EventQuery};
 
 /// Vigil's use cases.
 #[async_trait]
@@ -68,6 +69,16 @@ pub trait VigilService: Send + Sync + 'static {
     /// Reads the audit log, newest first; `audit.read`.
     async fn audit_log(&self, user: &CurrentUser, query: AuditQuery)
     -> Result<AuditPage, AppError>;
+
+    /// Finds stored events, newest first, one page at a time; `events.read`. Unreadable
+    /// filters are `BadRequest` naming the parameter.
+    async fn search_events(
+        &self,
+        user: &CurrentUser,
+        query: EventQuery,
+    ) -> Result<EventPage, AppError>;
+    /// One stored event; `events.read`.
+    async fn get_event(&self, user: &CurrentUser, id: i64) -> Result<Event, AppError>;
 }
 
 /// How the port travels through contexts and application state.

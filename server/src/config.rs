@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::Deserialize;
 
+pub mod ingest;
+
+pub use ingest::{IngestArgs, IngestConfig, WatchConfig, WatchMode};
+
 /// Options common to every subcommand. Each flag has a `VIGIL_*` environment equivalent, which
 /// clap applies when the flag is absent.
 #[derive(Debug, Clone, Default, Args)]
@@ -90,6 +94,8 @@ pub struct ConfigArgs {
         value_name = "ORIGINS"
     )]
     pub cors_allowed_origins: Option<String>,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
 /// The configuration file; every key is optional and unknown keys are an error.
@@ -111,6 +117,7 @@ struct FileConfig {
     cookie_secure: Option<bool>,
     auth_rate_limit: Option<u32>,
     cors_allowed_origins: Option<Vec<String>>,
+    ingest: Option<ingest::IngestFile>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +152,7 @@ pub struct Config {
     pub cookie_secure: bool,
     pub auth_rate_limit: u32,
     pub cors_allowed_origins: Vec<String>,
+    pub ingest: IngestConfig,
 }
 
 /// A configuration value that cannot be used, naming the key and where it came from.
@@ -462,6 +470,13 @@ impl Config {
             },
         )?;
 
+        let ingest = IngestConfig::load(
+            &args.ingest,
+            file.ingest.unwrap_or_default(),
+            file_path,
+            &data_dir,
+        )?;
+
         Ok(Self {
             listen,
             data_dir,
@@ -479,6 +494,7 @@ impl Config {
             cookie_secure,
             auth_rate_limit,
             cors_allowed_origins,
+            ingest,
         })
     }
 

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod ingest;
 pub mod logging;
 pub mod parse;
 pub mod service;
@@ -32,8 +33,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let secret = auth::keys::signing_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
     let keys = auth::jwt::JwtKeys::new(&secret, "vigil", "vigil", config.access_token_ttl);
     let auth = service::auth::AuthSettings::new(keys, config.refresh_token_ttl)?;
+    let ingest = ingest::IngestHandle::start(db.clone(), &config.ingest);
     Ok(AppState {
         service: Service::new(db.clone()).shared(),
+        ingest,
         db,
         leptos,
         metrics: telemetry::handle(),

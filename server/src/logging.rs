@@ -36,7 +36,11 @@ pub fn init(config: &Config) -> anyhow::Result<LogGuard> {
     let filter = || EnvFilter::new(&config.log_level);
     let (console, file) = match config.log_format {
         LogFormat::Text => (
-            fmt::layer().with_writer(std::io::stderr).boxed(),
+            fmt::layer()
+                // Colours only for a terminal, not for a file or a pipe.
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_writer(std::io::stderr)
+                .boxed(),
             fmt::layer()
                 .with_ansi(false)
                 .with_writer(file_writer)

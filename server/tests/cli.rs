@@ -10,6 +10,10 @@ fn vigil() -> Command {
             cmd.env_remove(key);
         }
     }
+    // Tests run in parallel: no fixed syslog port, no watched directory.
+    cmd.env("VIGIL_SYSLOG_UDP", "off")
+        .env("VIGIL_SYSLOG_TCP", "off")
+        .env("VIGIL_WATCH_DIR", "off");
     cmd
 }
 
@@ -130,4 +134,76 @@ fn user_create_reads_the_password_from_stdin() {
     let out = create("dave", "too short");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12 characters"));
+}
+
+#[test]
+fn ingest_imports_files_once_and_names_what_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("auth.log");
+    let lines: String = (0..250)
+        .map(|i| format!("Jan  5 01:02:03 gw sshd[{i}]: Failed password for root from 192.0.2.{} port 22 ssh2\n", i % 200 + 1))
+        .collect();
+    std::fs::write(&log, &lines).unwrap();
+    let gz = dir.path().join("old.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(b"{\"source_ip\":\"198.51.100.1\",\"username\":\"bob\",\"action\":\"login\",\"status\":\"failure\",\"timestamp\":\"2026-01-05T01:02:03Z\"}")
+        .unwrap();
+    enc.finish().unwrap();
+    let run = |files: &[&std::path::Path]| {
+        vigil()
+            .env("VIGIL_DATA_DIR", dir.path())
+            .arg("ingest")
+            .args(files)
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&[&log, &gz]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("imported 2 file(s): 251 lines"), "{stdout}");
+
+    // Appended lines only, the second time; a missing file is named and fails the run.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(b"Jan  5 01:09:00 gw sshd[7]: Accepted password for alice from 192.0.2.9 port 22 ssh2\n")
+        .unwrap();
+    let missing = dir.path().join("missing.log");
+    let out = run(&[&log, &missing]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stdout.contains("imported 1 file(s): 1 lines"), "{stdout}");
+    assert!(stderr.contains("were imported before"), "{stderr}");
+    assert!(stderr.contains("missing.log: error"), "{stderr}");
+
+    let url = format!("sqlite://{}", dir.path().join("vigil.db").display());
+    let counts = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move {
+            use sea_orm::ConnectionTrait;
+            let db = sea_orm::Database::connect(url).await.unwrap();
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT COUNT(*), COUNT(DISTINCT raw), SUM(event_action = 'ssh_login') \
+                 FROM bronze_event_data WHERE source = 'import'",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            (0..3)
+                .map(|i| row.try_get_by_index::<i64>(i).unwrap())
+                .collect::<Vec<_>>()
+        });
+    assert_eq!(counts, [252, 252, 251]);
 }

@@ -1,36 +1,13 @@
 //! `vigil serve` as a real process: it answers over TCP, writes JSON logs to a file in the log
 //! directory, and stops cleanly on SIGTERM.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod common;
+
+use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A minimal HTTP/1.0 GET, so the test needs no HTTP client library.
-fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
-    Some((status, body))
-}
+use common::process::{free_port, http_get as get};
 
 #[test]
 fn serve_answers_logs_json_to_files_and_stops_on_sigterm() {
@@ -44,6 +21,10 @@ fn serve_answers_logs_json_to_files_and_stops_on_sigterm() {
         .env("VIGIL_LOG_DIR", &logs)
         .env("VIGIL_LOG_FORMAT", "json")
         .env("VIGIL_SITE_ROOT", dir.path().join("site"))
+        // Tests run in parallel: no fixed syslog port, no watched directory.
+        .env("VIGIL_SYSLOG_UDP", "off")
+        .env("VIGIL_SYSLOG_TCP", "off")
+        .env("VIGIL_WATCH_DIR", "off")
         .env_remove("VIGIL_ADMIN_PASSWORD")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

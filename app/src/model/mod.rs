@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod events;
 mod system;
 
 pub use system::{DatabaseBackend, SystemStatus};

@@ -1,6 +1,8 @@
 //! The `vigil` command line: subcommands over one typed configuration.
 
+mod ingest;
 mod migrate;
+mod send;
 mod serve;
 mod user;
 
@@ -33,20 +35,29 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Import log files once, through the ingest pipeline, and exit.
+    Ingest(ingest::IngestCommand),
     /// Manage user accounts.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Send a file of logs to a running Vigil at a steady rate.
+    Send(send::SendArgs),
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(&cli.config) {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("vigil: error: {err}");
-            return std::process::ExitCode::from(2);
-        }
+    let command = cli.command.unwrap_or(Command::Serve);
+    // `send` is a client of a running server and needs none of the server's settings.
+    let config = match command {
+        Command::Send(_) => None,
+        _ => match Config::load(&cli.config) {
+            Ok(config) => Some(config),
+            Err(err) => {
+                eprintln!("vigil: error: {err}");
+                return std::process::ExitCode::from(2);
+            }
+        },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -59,10 +70,13 @@ pub fn run() -> std::process::ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve::run(config).await,
-            Command::Migrate => migrate::run(config).await,
-            Command::User(cmd) => user::run(config, cmd).await,
+        match (command, config) {
+            (Command::Send(args), _) => send::run(args).await,
+            (Command::Serve, Some(config)) => serve::run(config).await,
+            (Command::Migrate, Some(config)) => migrate::run(config).await,
+            (Command::User(cmd), Some(config)) => user::run(config, cmd).await,
+            (Command::Ingest(cmd), Some(config)) => ingest::run(config, cmd).await,
+            (_, None) => unreachable!("every command but send has loaded its configuration"),
         }
     });
     match result {

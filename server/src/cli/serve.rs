@@ -1,4 +1,5 @@
-//! `vigil serve`: the web interface, the API and, as later parts land, the pipelines.
+//! `vigil serve`: the web interface, the API, the syslog listeners and, as later parts land, the
+//! other pipelines.
 
 use tokio::net::TcpListener;
 
@@ -21,6 +22,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
     let data_dir = config.data_dir.clone();
+    let ingest_config = config.ingest.clone();
     let state = crate::build_state(config).await?;
     let configured = std::env::var("VIGIL_ADMIN_PASSWORD")
         .ok()
@@ -45,6 +47,21 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     } else if configured_given {
         tracing::info!("user admin exists or was created from VIGIL_ADMIN_PASSWORD");
     }
+    let syslog = crate::ingest::syslog::start(&ingest_config, &state.ingest).await?;
+    for (transport, address) in [("udp", syslog.udp), ("tcp", syslog.tcp)] {
+        match address {
+            Some(address) => {
+                tracing::info!(transport, address = %address, "syslog listening on {transport} {address}")
+            }
+            None => tracing::info!(transport, "syslog over {transport} is off"),
+        }
+    }
+    let watch = match ingest_config.watch.clone() {
+        Some(watch) => Some(crate::ingest::watch::Watch::start(watch, state.ingest.clone()).await?),
+        None => None,
+    };
+    // Resolves once the writer has stored everything; holds no handle that would keep it open.
+    let ingest_stopped = state.ingest.stopped();
     let app = crate::router(state);
     let listener = TcpListener::bind(listen)
         .await
@@ -56,9 +73,26 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // Sources first; with them and the router gone, the writer stores what is queued and stops.
+    syslog.shutdown().await;
+    if let Some(watch) = watch {
+        watch.stop().await;
+    }
+    if tokio::time::timeout(INGEST_DRAIN_TIMEOUT, ingest_stopped)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            timeout_secs = INGEST_DRAIN_TIMEOUT.as_secs(),
+            "ingest pipeline still writing at shutdown: lines from files are read again at the next start"
+        );
+    }
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long shutdown waits for queued events to be stored.
+const INGEST_DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

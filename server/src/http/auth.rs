@@ -36,11 +36,12 @@ pub struct Authenticated {
     pub session_expired: bool,
 }
 
-/// The caller's address, when the server knows it.
+/// The caller's address, when the server knows it. IPv4 callers of a dual-stack listener
+/// arrive as IPv4-mapped IPv6 and are reduced to IPv4, the form events store.
 pub fn client_ip(parts_ext: &axum::http::Extensions) -> Option<String> {
     parts_ext
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
+        .map(|ci| ci.0.ip().to_canonical().to_string())
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -14,6 +14,32 @@ pub enum ApiError {
     App(#[from] AppError),
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
+    /// A request the HTTP layer refuses before any use case sees it, e.g. an unsupported
+    /// content type or a body over the limit.
+    #[error("{message}")]
+    Request {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+}
+
+impl ApiError {
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::Request {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "payload_too_large",
+            message: format!("the body is larger than {limit} bytes"),
+        }
+    }
+
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        Self::Request {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "unsupported_media_type",
+            message: message.into(),
+        }
+    }
 }
 
 /// The body of every error answer.
@@ -37,6 +63,19 @@ impl IntoResponse for ApiError {
             Self::Db(err) => {
                 tracing::error!(error = %err, "database error");
                 AppError::Internal
+            }
+            Self::Request {
+                status,
+                code,
+                message,
+            } => {
+                let body = ErrorBody {
+                    error: ErrorDetail {
+                        code: code.to_string(),
+                        message,
+                    },
+                };
+                return (status, Json(body)).into_response();
             }
         };
         let status = StatusCode::from_u16(app.status_code().as_u16())

@@ -21,18 +21,33 @@ async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// The process can serve: its database answers.
+/// The process can serve: its database answers and ingestion is not held up.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let ingestion = if state.ingest.paused() {
+        "paused"
+    } else {
+        "ok"
+    };
     match state.db.ping().await {
-        Ok(()) => (
+        Ok(()) if ingestion == "ok" => (
             StatusCode::OK,
-            Json(json!({ "status": "ready", "checks": { "database": "ok" } })),
+            Json(
+                json!({ "status": "ready", "checks": { "database": "ok", "ingestion": ingestion } }),
+            ),
+        ),
+        Ok(()) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(
+                json!({ "status": "unavailable", "checks": { "database": "ok", "ingestion": ingestion } }),
+            ),
         ),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "checks": { "database": "unreachable" } })),
+                Json(
+                    json!({ "status": "unavailable", "checks": { "database": "unreachable", "ingestion": ingestion } }),
+                ),
             )
         }
     }

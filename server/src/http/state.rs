@@ -11,6 +11,7 @@ use app::service::SharedService;
 
 use super::rate_limit::RateLimiter;
 use crate::config::Config;
+use crate::ingest::IngestHandle;
 use crate::service::auth::AuthSettings;
 
 #[derive(Clone)]
@@ -22,6 +23,7 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     pub auth: AuthSettings,
     pub auth_limiter: Arc<RateLimiter>,
+    pub ingest: IngestHandle,
 }
 
 impl FromRef<AppState> for LeptosOptions {

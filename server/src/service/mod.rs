@@ -4,6 +4,9 @@ mod accounts;
 mod api_tokens;
 pub mod audit;
 pub mod auth;
+mod ip_filter;
+mod log_search;
+pub mod logs;
 mod port;
 mod roles;
 mod system;
@@ -41,15 +44,24 @@ impl Service {
         user: &app::model::auth::CurrentUser,
         permission: app::model::auth::Permission,
     ) -> Result<(), app::error::AppError> {
-        let result = app::model::auth::require(user, permission);
-        if result.is_err() {
-            let entry = audit::AuditEntry::by(user, "permission_denied", audit::Outcome::Failure)
-                .target(permission.as_str())
-                .details(serde_json::json!({ "roles": user.roles }));
-            audit::record(&self.db, entry).await.map_err(internal)?;
-        }
-        result
+        authorize(&self.db, user, permission).await
     }
+}
+
+/// [`Service::authorize`] for use cases that live outside [`Service`], such as ingestion.
+pub(crate) async fn authorize<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user: &app::model::auth::CurrentUser,
+    permission: app::model::auth::Permission,
+) -> Result<(), app::error::AppError> {
+    let result = app::model::auth::require(user, permission);
+    if result.is_err() {
+        let entry = audit::AuditEntry::by(user, "permission_denied", audit::Outcome::Failure)
+            .target(permission.as_str())
+            .details(serde_json::json!({ "roles": user.roles }));
+        audit::record(db, entry).await.map_err(internal)?;
+    }
+    result
 }
 
 /// Logs a database error where it happens and hides it from the caller.

@@ -9,6 +9,7 @@ use app::model::accounts::{
     NewUser, PasswordReset, PasswordResetResult, RoleUpdate, RoleView, UserSummary, UserUpdate,
 };
 use app::model::auth::CurrentUser;
+use app::model::events::{Event, EventPage, EventQuery};
 use app::service::VigilService;
 
 use super::Service;
@@ -92,5 +93,17 @@ impl VigilService for Service {
         query: AuditQuery,
     ) -> Result<AuditPage, AppError> {
         self.audit_query(user, query).await
+    }
+
+    async fn search_events(
+        &self,
+        user: &CurrentUser,
+        query: EventQuery,
+    ) -> Result<EventPage, AppError> {
+        self.events_search(user, query).await
+    }
+
+    async fn get_event(&self, user: &CurrentUser, id: i64) -> Result<Event, AppError> {
+        self.events_get(user, id).await
     }
 }

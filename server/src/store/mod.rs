@@ -4,10 +4,12 @@ pub mod alert;
 pub mod api_token;
 pub mod audit_log;
 pub mod bronze_event_data;
+pub mod checkpoint;
 pub mod refresh_token;
 pub mod role;
 pub mod role_permission;
 pub mod rule;
+pub mod source;
 pub mod user;
 pub mod user_role;
 

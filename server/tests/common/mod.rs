@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod logs;
+pub mod process;
+
 use axum::Router;
 use axum::body::Body;
 use http::{Request, Response, StatusCode};

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod logs;
 mod roles;
 mod system;
 mod tokens;
@@ -30,6 +31,7 @@ use super::error::{ErrorBody, ErrorDetail};
     tags(
         (name = "auth", description = "Signing in and out, tokens"),
         (name = "accounts", description = "Users, roles and API tokens"),
+        (name = "logs", description = "Sending logs and reading stored events"),
         (name = "audit", description = "Who did what, when, from where"),
         (name = "system", description = "The instance itself")
     )
@@ -68,6 +70,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(roles::update, roles::delete))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
+        .routes(routes!(logs::submit, logs::search))
+        .routes(routes!(logs::submit_raw))
+        .routes(routes!(logs::get))
         .routes(routes!(audit::list))
         .routes(routes!(system::status))
 }

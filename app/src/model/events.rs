@@ -1,0 +1,209 @@
+//! Stored events as the UI and the API see them, the filters that find them, and the answer to
+//! a log submission.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One bit of an event's `flags`, by name: what happened to the line on its way in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EventFlag {
+    /// The line was longer than 64 KiB and was cut.
+    Truncated,
+    /// The bytes were not valid UTF-8 and were decoded lossily.
+    InvalidUtf8,
+    /// The line looked like a known format but broke midway.
+    ParseError,
+    /// The timestamp carried no year; it was inferred.
+    TimestampInferred,
+    /// NUL or other control characters besides tab are present.
+    ControlChars,
+}
+
+impl EventFlag {
+    pub const ALL: [EventFlag; 5] = [
+        Self::Truncated,
+        Self::InvalidUtf8,
+        Self::ParseError,
+        Self::TimestampInferred,
+        Self::ControlChars,
+    ];
+
+    /// The flag's bit in the stored `flags` column.
+    pub fn bit(self) -> u32 {
+        match self {
+            Self::Truncated => 1,
+            Self::InvalidUtf8 => 2,
+            Self::ParseError => 4,
+            Self::TimestampInferred => 8,
+            Self::ControlChars => 16,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Truncated => "truncated",
+            Self::InvalidUtf8 => "invalid_utf8",
+            Self::ParseError => "parse_error",
+            Self::TimestampInferred => "timestamp_inferred",
+            Self::ControlChars => "control_chars",
+        }
+    }
+
+    /// The flags set in `bits`, in bit order; unknown bits are ignored.
+    pub fn decode(bits: u32) -> Vec<EventFlag> {
+        Self::ALL
+            .into_iter()
+            .filter(|f| bits & f.bit() != 0)
+            .collect()
+    }
+}
+
+/// One stored event: the raw line and what the parsers made of it. Field names follow ECS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Event {
+    pub id: i64,
+    /// When it happened: the line's own time, else when it was received.
+    pub timestamp: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    /// `host.name`
+    pub host: Option<String>,
+    /// `source.ip`, in canonical text form.
+    pub source_ip: Option<String>,
+    pub source_port: Option<i32>,
+    pub destination_ip: Option<String>,
+    pub destination_port: Option<i32>,
+    /// `user.name`
+    pub user_name: Option<String>,
+    /// ECS `event.category`, e.g. `authentication`.
+    pub event_category: Option<String>,
+    /// `event.action`, e.g. `ssh_login`.
+    pub event_action: Option<String>,
+    /// `success`, `failure` or `unknown`.
+    pub event_outcome: Option<String>,
+    /// `log.level`, e.g. `warning`.
+    pub level: Option<String>,
+    /// `process.name`
+    pub process: Option<String>,
+    pub pid: Option<i64>,
+    pub message: String,
+    /// The line as received (after UTF-8 decoding and the length cap).
+    pub raw: String,
+    /// The parser that read the line, e.g. `sshd`, `json`, `raw`.
+    pub parser: String,
+    /// The source's name, e.g. `api`.
+    pub source: String,
+    /// Bits of the flags below, as stored.
+    pub flags: u32,
+    /// `flags` decoded into names.
+    pub flag_names: Vec<EventFlag>,
+    /// How many occurrences the event stands for (`message repeated N times`).
+    pub repeat_count: u32,
+    /// Everything else the parser found, with dotted ECS-like names.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub fields: Map<String, Value>,
+}
+
+/// Filters for `GET /api/v1/logs`; all optional and combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct EventQuery {
+    /// An address (`203.0.113.9`) or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`).
+    #[serde(default)]
+    pub source_ip: Option<String>,
+    /// `log.level`, e.g. `warning`.
+    #[serde(default)]
+    pub level: Option<String>,
+    /// `host.name`, exactly.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// `event.action`, e.g. `ssh_login`.
+    #[serde(default)]
+    pub event_action: Option<String>,
+    /// `success`, `failure` or `unknown`.
+    #[serde(default)]
+    pub event_outcome: Option<String>,
+    /// `user.name`, exactly.
+    #[serde(default)]
+    pub user_name: Option<String>,
+    /// The source's name, e.g. `api` or `vigil` (Vigil's own audit trail).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Events at or after this instant (RFC 3339, e.g. `2026-05-01T00:00:00Z`).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Events before this instant (RFC 3339).
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Text the message contains (case-insensitive for ASCII letters).
+    #[serde(default)]
+    pub q: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Continue after this cursor (`next_cursor` of the previous page).
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// A page of events, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct EventPage {
+    pub items: Vec<Event>,
+    /// Pass as `cursor` for the next page; absent on the last page. A page can be shorter than
+    /// `limit` and still have a cursor when a sparse `source_ip` block needed a long scan.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/v1/logs/raw` as JSON: one raw line, or several separated by newlines.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RawLog {
+    pub raw_log: String,
+}
+
+/// Why one submitted item was not stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RejectedItem {
+    /// The item's position: its index in a JSON array, else its line number counted from 0.
+    pub index: u64,
+    pub error: String,
+}
+
+/// The answer to a log submission, sent once the accepted items are stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IngestSummary {
+    pub accepted: u64,
+    pub rejected: u64,
+    pub errors: Vec<RejectedItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_decode_into_their_names() {
+        assert!(EventFlag::decode(0).is_empty());
+        assert_eq!(
+            EventFlag::decode(1 | 4 | 64),
+            [EventFlag::Truncated, EventFlag::ParseError],
+            "unknown bits are ignored"
+        );
+        let all = EventFlag::ALL.iter().fold(0, |bits, f| bits | f.bit());
+        assert_eq!(all, 31);
+        for f in EventFlag::ALL {
+            assert_eq!(
+                serde_json::to_value(f).unwrap(),
+                Value::String(f.as_str().into())
+            );
+        }
+    }
+}

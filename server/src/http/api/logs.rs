@@ -1,0 +1,171 @@
+//! `/api/v1/logs`: sending logs (`ingest.write`) and reading stored events (`events.read`).
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use app::error::AppError;
+use app::model::events::{Event, EventPage, EventQuery, IngestSummary, RawLog};
+
+use crate::http::auth::AuthUser;
+use crate::http::{ApiError, AppState, ErrorBody};
+use crate::service::logs::{self, LogBody, RawBody};
+
+/// The largest body a log submission may have.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Send structured logs: one JSON object, a JSON array of objects, or NDJSON
+/// (`Content-Type: application/x-ndjson`, one object per line). Each object becomes one event;
+/// items that are not objects, and NDJSON lines that are not JSON, are rejected one by one.
+/// Answers once the accepted events are stored.
+#[utoipa::path(post, path = "/api/v1/logs", operation_id = "send_logs", tag = "logs", security(("bearer" = [])),
+    request_body(
+        description = "A JSON object, an array of objects, or NDJSON",
+        content(
+            (serde_json::Value = "application/json"),
+            (String = "application/x-ndjson")
+        )
+    ),
+    responses(
+        (status = 200, description = "Stored and rejected items", body = IngestSummary),
+        (status = 400, description = "Empty body, invalid JSON, or neither an object nor an array", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, description = "Body over 16 MiB", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor NDJSON", body = ErrorBody),
+        (status = 503, description = "The ingest pipeline has stopped", body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<IngestSummary>, ApiError> {
+    let json = match media_type(&headers).as_deref() {
+        Some("application/json") => true,
+        Some("application/x-ndjson" | "application/ndjson" | "application/jsonl") => false,
+        _ => {
+            return Err(ApiError::unsupported_media_type(
+                "send application/json or application/x-ndjson",
+            ));
+        }
+    };
+    let bytes = read_body(body).await?;
+    let body = if json {
+        LogBody::Json(&bytes)
+    } else {
+        LogBody::Ndjson(&bytes)
+    };
+    Ok(Json(logs::submit_logs(&state.ingest, &user, body).await?))
+}
+
+/// Send raw log lines, parsed as if read from a file (syslog, sshd, Apache, JSON…): a
+/// `text/plain` body with one event per non-empty line, or `{"raw_log": "..."}` holding one
+/// line or several separated by newlines.
+#[utoipa::path(post, path = "/api/v1/logs/raw", operation_id = "send_raw_logs", tag = "logs", security(("bearer" = [])),
+    request_body(
+        description = "Raw lines as text, or a JSON object with `raw_log`",
+        content((String = "text/plain"), (RawLog = "application/json"))
+    ),
+    responses(
+        (status = 200, description = "Stored lines", body = IngestSummary),
+        (status = 400, description = "Empty body or JSON without `raw_log`", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, description = "Body over 16 MiB", body = ErrorBody),
+        (status = 415, description = "Neither text nor JSON", body = ErrorBody),
+        (status = 503, description = "The ingest pipeline has stopped", body = ErrorBody)))]
+pub async fn submit_raw(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<IngestSummary>, ApiError> {
+    let json = match media_type(&headers).as_deref() {
+        Some("text/plain") => false,
+        Some("application/json") => true,
+        _ => {
+            return Err(ApiError::unsupported_media_type(
+                "send text/plain or application/json",
+            ));
+        }
+    };
+    let bytes = read_body(body).await?;
+    let body = if json {
+        RawBody::Json(&bytes)
+    } else {
+        RawBody::Text(&bytes)
+    };
+    Ok(Json(logs::submit_raw(&state.ingest, &user, body).await?))
+}
+
+/// Stored events, newest first, filtered and paged with `next_cursor`.
+#[utoipa::path(get, path = "/api/v1/logs", operation_id = "search_events", tag = "logs", security(("bearer" = [])),
+    params(EventQuery),
+    responses(
+        (status = 200, body = EventPage),
+        (status = 400, description = "A parameter that cannot be read, named in the message", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    query: Result<Query<EventQuery>, QueryRejection>,
+) -> Result<Json<EventPage>, ApiError> {
+    let Query(query) = query.map_err(|e| {
+        let detail = e.body_text();
+        let detail = detail.trim_start_matches("Failed to deserialize query string: ");
+        AppError::BadRequest(format!("invalid query string: {detail}"))
+    })?;
+    Ok(Json(state.service.search_events(&user, query).await?))
+}
+
+/// One stored event.
+#[utoipa::path(get, path = "/api/v1/logs/{id}", operation_id = "get_event", tag = "logs", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Event id")),
+    responses(
+        (status = 200, body = Event),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<Event>, ApiError> {
+    let Path(id) =
+        id.map_err(|_| AppError::BadRequest("invalid id: expected an event id".into()))?;
+    Ok(Json(state.service.get_event(&user, id).await?))
+}
+
+/// The media type of the body, lowercase and without parameters such as `charset`.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next()?.trim();
+    Some(essence.to_ascii_lowercase())
+}
+
+async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(ApiError::payload_too_large(MAX_BODY_BYTES))
+        }
+        Err(e) => Err(AppError::BadRequest(format!("cannot read the body: {e}")).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_ignore_parameters_and_case() {
+        let mut h = HeaderMap::new();
+        assert_eq!(media_type(&h), None);
+        h.insert(
+            header::CONTENT_TYPE,
+            "Text/Plain; charset=utf-8".parse().unwrap(),
+        );
+        assert_eq!(media_type(&h).as_deref(), Some("text/plain"));
+    }
+}

@@ -1,0 +1,285 @@
+//! One `bronze_event_data` row as the pipeline carries it, and the multi-row INSERT that stores a
+//! batch of them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{DbBackend, Statement, Value};
+
+use crate::parse::ParsedEvent;
+
+/// The columns of `bronze_event_data` in insert order (the id is generated).
+const COLUMNS: [&str; 21] = [
+    "timestamp",
+    "received_at",
+    "host",
+    "source_ip",
+    "source_port",
+    "destination_ip",
+    "destination_port",
+    "user_name",
+    "event_category",
+    "event_action",
+    "event_outcome",
+    "level",
+    "process",
+    "pid",
+    "message",
+    "raw",
+    "parser",
+    "source",
+    "flags",
+    "repeat_count",
+    "fields",
+];
+
+/// SQLite allows 32766 bound parameters per statement.
+const SQLITE_MAX_PARAMS: usize = 32_766;
+/// MySQL and MariaDB allow 65535 placeholders per prepared statement.
+const MYSQL_MAX_PARAMS: usize = 65_535;
+/// Stays well under MariaDB's default 16 MiB `max_allowed_packet`.
+const MAX_STATEMENT_BYTES: usize = 8 << 20;
+
+/// An event ready to be stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub timestamp: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub host: Option<String>,
+    pub source_ip: Option<String>,
+    pub source_port: Option<i32>,
+    pub destination_ip: Option<String>,
+    pub destination_port: Option<i32>,
+    pub user_name: Option<String>,
+    pub event_category: Option<String>,
+    pub event_action: Option<String>,
+    pub event_outcome: Option<String>,
+    pub level: Option<String>,
+    pub process: Option<String>,
+    pub pid: Option<i64>,
+    pub message: String,
+    pub raw: String,
+    pub parser: &'static str,
+    pub source: std::sync::Arc<str>,
+    pub flags: u32,
+    pub repeat_count: u32,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Column widths of `bronze_event_data`, in characters (MariaDB refuses longer values).
+const SHORT: usize = 16;
+const CATEGORY: usize = 64;
+const ACTION: usize = 128;
+const NAME: usize = 255;
+
+/// The earliest and latest instants MariaDB's DATETIME stores; events claiming times outside
+/// them keep their receive time instead.
+fn storable(ts: DateTime<Utc>) -> bool {
+    (1000..=9999).contains(&chrono::Datelike::year(&ts))
+}
+
+/// Cuts `value` to `max` characters; sets `cut` when it did.
+fn fit(value: Option<String>, max: usize, cut: &mut bool) -> Option<String> {
+    value.map(|v| match v.char_indices().nth(max) {
+        Some((at, _)) => {
+            *cut = true;
+            v[..at].to_string()
+        }
+        None => v,
+    })
+}
+
+impl EventRow {
+    /// The row for a parsed line; `raw` is the stored original text. Values wider than their
+    /// column are cut (and the row flagged truncated; `raw` keeps them whole), and a timestamp
+    /// no database column can hold gives way to the receive time (flagged parse error), so a
+    /// strange line can never stop the writer.
+    pub fn new(
+        ev: ParsedEvent,
+        raw: String,
+        received_at: DateTime<Utc>,
+        source: std::sync::Arc<str>,
+    ) -> Self {
+        let mut cut = false;
+        let mut flags = ev.flags;
+        let timestamp = match ev.timestamp {
+            Some(ts) if storable(ts) => ts,
+            Some(_) => {
+                flags |= crate::parse::flags::PARSE_ERROR;
+                received_at
+            }
+            None => received_at,
+        };
+        let mut row = Self {
+            timestamp,
+            received_at,
+            host: fit(ev.host, NAME, &mut cut),
+            source_ip: fit(ev.source_ip, 45, &mut cut),
+            source_port: ev.source_port.map(i32::from),
+            destination_ip: fit(ev.destination_ip, 45, &mut cut),
+            destination_port: ev.destination_port.map(i32::from),
+            user_name: fit(ev.user_name, NAME, &mut cut),
+            event_category: fit(ev.event_category, CATEGORY, &mut cut),
+            event_action: fit(ev.event_action, ACTION, &mut cut),
+            event_outcome: fit(ev.event_outcome, SHORT, &mut cut),
+            level: fit(ev.level, SHORT, &mut cut),
+            process: fit(ev.process, NAME, &mut cut),
+            pid: ev.pid,
+            message: ev.message,
+            raw,
+            parser: ev.parser,
+            source,
+            flags,
+            repeat_count: ev.repeat_count,
+            fields: ev.fields,
+        };
+        if cut {
+            row.flags |= crate::parse::flags::TRUNCATED;
+        }
+        row
+    }
+
+    /// A rough size of the row's bound values, to keep statements under the packet limit.
+    fn approx_bytes(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        200 + self.message.len()
+            + self.raw.len()
+            + opt(&self.host)
+            + opt(&self.user_name)
+            + opt(&self.event_action)
+            + self.fields.len() * 48
+    }
+
+    fn push_values(&self, out: &mut Vec<Value>) {
+        out.push(self.timestamp.into());
+        out.push(self.received_at.into());
+        out.push(self.host.clone().into());
+        out.push(self.source_ip.clone().into());
+        out.push(self.source_port.into());
+        out.push(self.destination_ip.clone().into());
+        out.push(self.destination_port.into());
+        out.push(self.user_name.clone().into());
+        out.push(self.event_category.clone().into());
+        out.push(self.event_action.clone().into());
+        out.push(self.event_outcome.clone().into());
+        out.push(self.level.clone().into());
+        out.push(self.process.clone().into());
+        out.push(self.pid.into());
+        out.push(self.message.clone().into());
+        out.push(self.raw.clone().into());
+        out.push(self.parser.to_string().into());
+        out.push(self.source.to_string().into());
+        out.push((self.flags as i32).into());
+        out.push((self.repeat_count.min(i32::MAX as u32) as i32).into());
+        out.push(serde_json::Value::Object(self.fields.clone()).into());
+    }
+}
+
+/// The INSERT statements that store `rows`, each within the backend's limits.
+pub fn insert_statements(backend: DbBackend, rows: &[EventRow]) -> Vec<Statement> {
+    let max_rows = match backend {
+        DbBackend::Sqlite => SQLITE_MAX_PARAMS,
+        _ => MYSQL_MAX_PARAMS,
+    } / COLUMNS.len();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < rows.len() && end - start < max_rows {
+            bytes += rows[end].approx_bytes();
+            if bytes > MAX_STATEMENT_BYTES && end > start {
+                break;
+            }
+            end += 1;
+        }
+        out.push(statement(backend, &rows[start..end]));
+        start = end;
+    }
+    out
+}
+
+fn statement(backend: DbBackend, rows: &[EventRow]) -> Statement {
+    let quote = |c: &str| match backend {
+        DbBackend::MySql => format!("`{c}`"),
+        _ => format!("\"{c}\""),
+    };
+    let cols: Vec<String> = COLUMNS.iter().map(|c| quote(c)).collect();
+    let one = format!("({})", vec!["?"; COLUMNS.len()].join(","));
+    let mut sql = String::with_capacity(64 + rows.len() * (one.len() + 1));
+    sql.push_str("INSERT INTO ");
+    sql.push_str(&quote("bronze_event_data"));
+    sql.push_str(" (");
+    sql.push_str(&cols.join(","));
+    sql.push_str(") VALUES ");
+    for i in 0..rows.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&one);
+    }
+    let mut values = Vec::with_capacity(rows.len() * COLUMNS.len());
+    for row in rows {
+        row.push_values(&mut values);
+    }
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(size: usize) -> EventRow {
+        let ev = ParsedEvent::raw("x");
+        EventRow::new(ev, "x".repeat(size), Utc::now(), "test".into())
+    }
+
+    #[test]
+    fn values_fit_their_columns_and_odd_times_give_way() {
+        let mut ev = ParsedEvent::raw("x");
+        ev.level = Some("l".repeat(40));
+        ev.event_action = Some("é".repeat(200));
+        ev.host = Some("h".repeat(10));
+        ev.timestamp = Some("0001-01-01T00:00:00Z".parse().unwrap());
+        let now = Utc::now();
+        let row = EventRow::new(ev, "x".into(), now, "test".into());
+        assert_eq!(row.level.as_deref().map(str::len), Some(16));
+        assert_eq!(
+            row.event_action.as_ref().map(|a| a.chars().count()),
+            Some(128)
+        );
+        assert_eq!(row.host.as_deref(), Some("hhhhhhhhhh"));
+        assert_eq!(row.timestamp, now);
+        assert_ne!(row.flags & crate::parse::flags::TRUNCATED, 0);
+        assert_ne!(row.flags & crate::parse::flags::PARSE_ERROR, 0);
+
+        let row = EventRow::new(ParsedEvent::raw("y"), "y".into(), now, "test".into());
+        assert_eq!(row.flags, 0);
+    }
+
+    #[test]
+    fn statements_stay_under_the_parameter_limit() {
+        let rows: Vec<EventRow> = (0..4000).map(|_| row(10)).collect();
+        let stmts = insert_statements(DbBackend::Sqlite, &rows);
+        assert_eq!(stmts.len(), 3, "1560 rows per statement on SQLite");
+        for s in &stmts {
+            assert!(s.values.as_ref().unwrap().0.len() <= SQLITE_MAX_PARAMS);
+        }
+        let total: usize = stmts
+            .iter()
+            .map(|s| s.values.as_ref().unwrap().0.len())
+            .sum();
+        assert_eq!(total, 4000 * COLUMNS.len());
+        assert_eq!(insert_statements(DbBackend::MySql, &rows).len(), 2);
+    }
+
+    #[test]
+    fn large_rows_split_by_size() {
+        let rows: Vec<EventRow> = (0..300).map(|_| row(60_000)).collect();
+        let stmts = insert_statements(DbBackend::MySql, &rows);
+        assert!(stmts.len() >= 3, "{} statements", stmts.len());
+        assert!(
+            stmts[0]
+                .sql
+                .starts_with("INSERT INTO `bronze_event_data` (`timestamp`")
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! The parse stage: a thread of its own that turns submissions into rows, in order.
+
+use std::collections::HashMap;
+
+use tokio::sync::mpsc;
+
+use super::{EventRow, Submission};
+use crate::parse::{self, ParseContext, ParserKind, flags};
+
+/// A parsed submission on its way to the writer.
+pub struct Parsed {
+    pub rows: Vec<EventRow>,
+    pub checkpoint: Option<super::CheckpointMark>,
+    pub ack: Option<tokio::sync::oneshot::Sender<Result<(), super::IngestError>>>,
+}
+
+/// A step between parsing and storing, such as enrichment (GeoIP, threat intelligence) or
+/// detection: it sees every parsed batch, in order, and may change or add to its events.
+pub trait EventHook: Send + Sync {
+    /// A short name, for logs.
+    fn name(&self) -> &'static str;
+    fn apply(&self, rows: &mut Vec<EventRow>);
+}
+
+/// Runs the stage until every sender is gone.
+pub fn spawn(
+    mut rx: mpsc::Receiver<Submission>,
+    tx: mpsc::Sender<Parsed>,
+    hooks: Vec<std::sync::Arc<dyn EventHook>>,
+) {
+    std::thread::Builder::new()
+        .name("vigil-parse".into())
+        .spawn(move || {
+            while let Some(sub) = rx.blocking_recv() {
+                let mut parsed = parse_submission(sub);
+                for hook in &hooks {
+                    hook.apply(&mut parsed.rows);
+                }
+                if tx.blocking_send(parsed).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("the parse thread starts");
+}
+
+/// Parses every line of a submission. Never fails: a line nothing understands is a `raw` row.
+pub fn parse_submission(sub: Submission) -> Parsed {
+    let Submission {
+        source,
+        parser,
+        reference_time,
+        lines,
+        checkpoint,
+        fields,
+        zeek,
+        ack,
+    } = sub;
+    let mut rows = Vec::with_capacity(lines.len());
+    let mut flagged: HashMap<&'static str, u64> = HashMap::new();
+    let mut zeek = zeek
+        .as_ref()
+        .map(|z| z.lock().unwrap_or_else(|e| e.into_inner()));
+    for line in lines {
+        let mut ctx = ParseContext::new(line.received_at);
+        if let Some(reference) = reference_time {
+            ctx.reference_time = reference;
+        }
+        let (text, bits) = parse::sanitize(&line.bytes);
+        let ev = match (parser, zeek.as_deref_mut()) {
+            (ParserKind::Zeek, Some(state)) => match state.feed(&text, &ctx) {
+                Some(ev) => ev,
+                // A header line: it shapes the rows after it and is not an event.
+                None => continue,
+            },
+            _ => parse::parse_line(parser, &text, &ctx),
+        };
+        let mut row = EventRow::new(ev, text.into_owned(), line.received_at, source.name.clone());
+        row.flags |= bits;
+        if let Some(shared) = &fields {
+            row.fields
+                .extend(shared.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        if let Some(extra) = line.extra {
+            row.fields.extend(extra);
+        }
+        if row.flags & !flags::TIMESTAMP_INFERRED != 0 {
+            *flagged.entry(row.parser).or_default() += 1;
+        }
+        rows.push(row);
+    }
+    for (parser, n) in flagged {
+        metrics::counter!("vigil_ingest_flagged_total", "source" => source.name.to_string(), "parser" => parser)
+            .increment(n);
+    }
+    Parsed {
+        rows,
+        checkpoint,
+        ack,
+    }
+}
