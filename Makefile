@@ -56,8 +56,11 @@ test-e2e: tools chromium e2e-deps
 	cd end2end && VIGIL_E2E_BIN="$(TARGET_DIR)/debug/vigil" VIGIL_E2E_SITE_ROOT="$(CURDIR)/target/site" \
 		node --test tests/
 
-bench:
-	cargo bench --workspace --exclude frontend
+# The ingest benchmark compares with sqlite3's `.import` and MariaDB's `LOAD DATA LOCAL INFILE`.
+bench: mariadb
+	@command -v sqlite3 >/dev/null \
+		|| { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y sqlite3; }
+	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench ingest
 
 lint:
 	cargo fmt --all -- --check
