@@ -105,10 +105,40 @@ export async function launchBrowser() {
   });
 }
 
-async function hydrated(page, project) {
-  if (project.javaScriptEnabled) {
-    await page.waitForFunction(() => document.body.dataset.hydrated === 'true', null, { timeout: 30_000 });
+const HYDRATION_TIMEOUT_MS = 30_000;
+
+/** What the page says about its loading, for a report when it did not hydrate. */
+async function loadingState(page) {
+  return page.evaluate(() => ({
+    readyState: document.readyState,
+    resources: performance.getEntriesByType('resource')
+      .filter((e) => e.name.includes('/pkg/'))
+      .map((e) => ({ name: new URL(e.name).pathname, ms: Math.round(e.duration), status: e.responseStatus })),
+  })).catch((err) => String(err));
+}
+
+/**
+ * Waits for the WebAssembly to take over. A page that reported errors fails at once, naming
+ * them: a hydration panic or a script that failed to load is such an error. A page that stalled
+ * without any error is reported and loaded once more.
+ */
+async function hydrated(page, project, errors) {
+  if (!project.javaScriptEnabled) return;
+  const wait = () => page.waitForFunction(
+    () => document.body?.dataset.hydrated === 'true', null, { timeout: HYDRATION_TIMEOUT_MS });
+  try {
+    await wait();
+    return;
+  } catch (err) {
+    const state = JSON.stringify(await loadingState(page));
+    if (errors.length > 0) {
+      err.message += `\n${page.url()} did not hydrate; page errors: ${JSON.stringify(errors)}; ${state}`;
+      throw err;
+    }
+    console.warn(`# ${page.url()} did not hydrate within ${HYDRATION_TIMEOUT_MS} ms and reported no error (${state}); loading it again`);
   }
+  await page.reload();
+  await wait();
 }
 
 /**
@@ -124,11 +154,11 @@ export async function openPage(browser, project, url, user) {
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
   if (user) {
     await page.goto(url);
-    await hydrated(page, project);
+    await hydrated(page, project, errors);
     await signIn(page, user);
   }
   const response = await page.goto(url);
-  await hydrated(page, project);
+  await hydrated(page, project, errors);
   return { page, response, errors, close: () => context.close() };
 }
 
