@@ -25,8 +25,6 @@ use crate::pages::{
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -42,27 +40,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
-    }
-}
-
-/// Pages may run only Vigil's own scripts and the inline hydration scripts that carry this
-/// response's nonce; WebAssembly needs `wasm-unsafe-eval`, nothing needs `unsafe-inline`.
-#[cfg(feature = "ssr")]
-fn set_content_security_policy() {
-    use http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
-    let (Some(nonce), Some(res)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        res.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }
 

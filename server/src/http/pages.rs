@@ -1,17 +1,27 @@
 //! The server-rendered, hydrated pages and the static site files.
 
 use axum::Router;
-use leptos::prelude::provide_context;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 
 use app::{App, shell};
 
 use super::AppState;
 
-/// What each page render and server function call finds in its reactive context.
+/// What each page render and server function call finds in its reactive context: the service
+/// port, and the nonce the security headers chose for this response, which replaces the one
+/// leptos_axum generated so the hydration scripts carry the nonce the policy names.
 fn context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let service = state.service.clone();
-    move || provide_context(service.clone())
+    move || {
+        provide_context(service.clone());
+        if let Some(nonce) = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Nonce>().cloned())
+        {
+            provide_context(nonce);
+        }
+    }
 }
 
 /// The app's routes, listed once per process. Listing runs the app with resource loading
