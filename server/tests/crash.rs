@@ -1,7 +1,6 @@
 //! `kill -9` at arbitrary moments while `vigil serve` ingests a large file, then restarts: every
 //! line is stored exactly once, on SQLite and on MariaDB.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -49,13 +48,7 @@ fn append(path: &Path, range: std::ops::Range<usize>, terminated: bool) {
     if !terminated {
         text.pop();
     }
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
+    common::append(path, &text);
 }
 
 async fn wait_for(db: &DatabaseConnection, at_least: i64, child: &mut Child) -> (i64, i64) {

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -91,13 +90,7 @@ fn append(path: &std::path::Path, range: std::ops::Range<usize>) {
             )
         })
         .collect();
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
+    common::append(path, &text);
 }
 
 async fn readyz(state: &server::AppState) -> (u16, String) {

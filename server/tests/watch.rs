@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
-use common::TestDb;
+use common::{TestDb, append};
 use server::config::{WatchConfig, WatchMode};
 use server::ingest::watch::Watch;
 use server::parse::ParserKind;
@@ -76,15 +76,6 @@ fn lines(prefix: &str, range: std::ops::Range<usize>) -> String {
             )
         })
         .collect()
-}
-
-fn append(path: &Path, text: &str) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    f.write_all(text.as_bytes()).unwrap();
 }
 
 async fn tails_appended_lines_and_flushes_an_unterminated_last_line(db: TestDb) {

@@ -200,3 +200,15 @@ macro_rules! backend_suite {
         }
     };
 }
+
+/// Appends `text` to the file at `path`, creating it when missing, as a logging program would.
+pub fn append(path: &std::path::Path, text: &str) {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+}
