@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod column;
 mod m20261121_000001_create_initial_schema;
 mod m20261121_000002_seed_builtin_roles;
+mod m20261201_000001_create_detection;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_create_initial_schema::Migration),
             Box::new(m20261121_000002_seed_builtin_roles::Migration),
+            Box::new(m20261201_000001_create_detection::Migration),
         ]
     }
 }

@@ -17,7 +17,7 @@ impl Service {
             .await
             .map_err(internal)?;
         let alerts_open = alert::Entity::find()
-            .filter(alert::Column::Status.ne(alert::STATUS_CLOSED))
+            .filter(alert::Column::Status.is_not_in(alert::CLOSED_STATUSES))
             .count(&self.db)
             .await
             .map_err(internal)?;

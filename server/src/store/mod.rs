@@ -1,10 +1,14 @@
 //! Storage: the database connection, the migrations and one sea-orm entity per table.
 
 pub mod alert;
+pub mod alert_history;
 pub mod api_token;
 pub mod audit_log;
 pub mod bronze_event_data;
+pub mod builtin_rule;
 pub mod checkpoint;
+pub mod detector_state;
+pub mod id_sequence;
 pub mod refresh_token;
 pub mod role;
 pub mod role_permission;

@@ -17,6 +17,13 @@ pub struct Model {
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The built-in pack's name for this rule; NULL for rules users wrote or imported.
+    pub builtin_key: Option<String>,
+    /// MITRE ATT&CK tags, e.g. `["attack.credential_access", "attack.t1110"]`.
+    pub tags: Option<Json>,
+    pub false_positives: Option<String>,
+    /// After an alert, the same rule and key raise no new alert for this long.
+    pub suppress_secs: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
