@@ -1,5 +1,14 @@
 //! Password hashing with argon2id (OWASP parameters: 19 MiB, two passes, one lane) and the
 //! policy: 12 to 128 characters, not a commonly used password, no composition rules.
+//!
+//! Hashing costs tens of milliseconds of CPU and 19 MiB, so request paths call [`hash_async`]
+//! and [`verify_async`], which run it on the blocking pool, at most one per core at a time:
+//! a burst of sign-ins then queues instead of stalling the async workers that serve HTTP and
+//! syslog.
+
+use std::sync::OnceLock;
+
+use tokio::sync::Semaphore;
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use rand::Rng;
@@ -62,6 +71,47 @@ pub fn verify(password: &str, phc: &str) -> bool {
     hasher().verify_password(password.as_bytes(), phc).is_ok()
 }
 
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// One permit per core: more parallel hashes would only compete for the same CPUs.
+fn permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| Semaphore::new(cores()))
+}
+
+/// Runs CPU-heavy `work` on the blocking pool once a permit is free.
+async fn offload<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let _permit = permits()
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("password hashing unavailable: {e}"))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+}
+
+/// [`hash`] off the async workers.
+pub async fn hash_async(password: &str) -> anyhow::Result<String> {
+    let password = password.to_owned();
+    offload(move || hash(&password)).await?
+}
+
+/// [`verify`] off the async workers; a failure to run counts as no match.
+pub async fn verify_async(password: &str, phc: &str) -> bool {
+    let (password, phc) = (password.to_owned(), phc.to_owned());
+    match offload(move || verify(&password, &phc)).await {
+        Ok(matched) => matched,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot verify password");
+            false
+        }
+    }
+}
+
 /// A random password of `len` characters from an alphabet without look-alike characters.
 pub fn generate(len: usize) -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -114,6 +164,42 @@ mod tests {
             assert_eq!(check_policy(entry), Err(PolicyError::Common), "{entry}");
         }
         assert_eq!(check_policy("correct horse battery staple"), Ok(()));
+    }
+
+    /// The work runs on another thread than the caller's: on a one-thread runtime it waits for
+    /// a message that the caller's thread can only send while the work is in flight. Run
+    /// inline, it would block the only thread and give up after its timeout.
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_runs_off_the_async_thread() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let work = tokio::spawn(offload(move || {
+            rx.recv_timeout(std::time::Duration::from_secs(30)).is_ok()
+        }));
+        tokio::task::yield_now().await;
+        let _ = tx.send(());
+        assert!(
+            work.await.unwrap().unwrap(),
+            "the work blocked the async thread"
+        );
+        let phc = hash_async("correct horse battery").await.unwrap();
+        assert!(verify_async("correct horse battery", &phc).await);
+        assert!(!verify_async("wrong horse battery", &phc).await);
+    }
+
+    /// With every core's permit taken, work waits; it runs once one is free.
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_waits_for_a_free_core() {
+        let held = permits().acquire_many(cores() as u32).await.unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let work = tokio::spawn(offload(move || tx.send(()).is_ok()));
+        tokio::task::yield_now().await;
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_secs(2)).is_err(),
+            "ran without a permit"
+        );
+        drop(held);
+        assert!(work.await.unwrap().unwrap());
+        assert!(rx.recv().is_ok());
     }
 
     #[test]
