@@ -94,6 +94,15 @@ pub struct ConfigArgs {
         value_name = "ORIGINS"
     )]
     pub cors_allowed_origins: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client, as CIDR blocks, comma-separated
+    /// [default: none, the header is ignored].
+    #[arg(
+        long,
+        env = "VIGIL_TRUSTED_PROXIES",
+        global = true,
+        value_name = "CIDRS"
+    )]
+    pub trusted_proxies: Option<String>,
     #[command(flatten)]
     pub ingest: IngestArgs,
 }
@@ -117,6 +126,7 @@ struct FileConfig {
     cookie_secure: Option<bool>,
     auth_rate_limit: Option<u32>,
     cors_allowed_origins: Option<Vec<String>>,
+    trusted_proxies: Option<Vec<String>>,
     ingest: Option<ingest::IngestFile>,
 }
 
@@ -152,6 +162,7 @@ pub struct Config {
     pub cookie_secure: bool,
     pub auth_rate_limit: u32,
     pub cors_allowed_origins: Vec<String>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub ingest: IngestConfig,
 }
 
@@ -470,6 +481,29 @@ impl Config {
             },
         )?;
 
+        let trusted_proxies = parse(
+            "trusted_proxies",
+            pick(
+                "trusted_proxies",
+                args.trusted_proxies.as_ref(),
+                file.trusted_proxies.map(|v| v.join(",")),
+                file_path,
+            ),
+            Vec::new,
+            |v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| {
+                        p.parse::<ipnet::IpNet>()
+                            .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                            .map(|net| net.trunc())
+                            .map_err(|_| format!("{p:?} is not an address or CIDR block"))
+                    })
+                    .collect()
+            },
+        )?;
+
         let ingest = IngestConfig::load(
             &args.ingest,
             file.ingest.unwrap_or_default(),
@@ -494,6 +528,7 @@ impl Config {
             cookie_secure,
             auth_rate_limit,
             cors_allowed_origins,
+            trusted_proxies,
             ingest,
         })
     }
@@ -579,6 +614,31 @@ mod tests {
             ..args()
         };
         assert_eq!(Config::load(&a).unwrap().cors_allowed_origins.len(), 2);
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidr_blocks_and_none_by_default() {
+        assert!(Config::load(&args()).unwrap().trusted_proxies.is_empty());
+        let a = ConfigArgs {
+            trusted_proxies: Some("10.0.0.0/8, 192.0.2.7, fd00::/8".into()),
+            ..args()
+        };
+        let nets: Vec<String> = Config::load(&a)
+            .unwrap()
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(nets, ["10.0.0.0/8", "192.0.2.7/32", "fd00::/8"]);
+        let a = ConfigArgs {
+            trusted_proxies: Some("10.0.0.0/8, proxy.example".into()),
+            ..args()
+        };
+        let err = Config::load(&a).unwrap_err().to_string();
+        assert!(
+            err.contains("`trusted_proxies`") && err.contains("proxy.example"),
+            "{err}"
+        );
     }
 
     #[test]

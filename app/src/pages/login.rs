@@ -12,6 +12,11 @@ pub fn LoginPage() -> impl IntoView {
     let next = param("next").unwrap_or_else(|| "/".into());
     let notice = if param("error").as_deref() == Some("invalid") {
         Some(("error", "Invalid username or password."))
+    } else if param("error").as_deref() == Some("throttled") {
+        Some((
+            "error",
+            "Too many failed sign-ins. Wait a few minutes, then try again.",
+        ))
     } else if param("expired").is_some() {
         Some((
             "info",

@@ -3,8 +3,8 @@
 //! leaves the result in the request; `AuthUser` extracts it or answers 401. Pages redirect
 //! anonymous visitors to the login page. Unsafe requests from other sites are refused (CSRF).
 
-use std::net::SocketAddr;
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -36,12 +36,23 @@ pub struct Authenticated {
     pub session_expired: bool,
 }
 
-/// The caller's address, when the server knows it. IPv4 callers of a dual-stack listener
-/// arrive as IPv4-mapped IPv6 and are reduced to IPv4, the form events store.
-pub fn client_ip(parts_ext: &axum::http::Extensions) -> Option<String> {
+/// The caller's address, when the server knows it: as [`super::client`] resolved it (through
+/// trusted proxies), else the connection's peer. IPv4 callers of a dual-stack listener arrive
+/// as IPv4-mapped IPv6 and are reduced to IPv4, the form events store.
+pub fn client_addr(parts_ext: &axum::http::Extensions) -> Option<IpAddr> {
     parts_ext
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_canonical().to_string())
+        .get::<super::client::ClientAddr>()
+        .map(|c| c.0)
+        .or_else(|| {
+            parts_ext
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ci| ci.0.ip().to_canonical())
+        })
+}
+
+/// [`client_addr`] as text.
+pub fn client_ip(parts_ext: &axum::http::Extensions) -> Option<String> {
+    client_addr(parts_ext).map(|ip| ip.to_string())
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -124,12 +135,21 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         match result {
             Ok(Ok(user)) => found.user = Some(user),
             Ok(Err(rejection)) => {
-                let entry = AuditEntry::new("token_rejected", Outcome::Failure)
-                    .from_ip(ip.clone())
-                    .target(req.uri().path().to_string())
-                    .details(json!({ "reason": rejection.as_str() }));
-                if let Err(e) = audit::record(db, entry).await {
-                    return ApiError::from(e).into_response();
+                // Anyone can send made-up tokens: one record a minute per address, with the
+                // number of rejections since the previous one.
+                let client = crate::auth::throttle::key_of(ip.as_deref());
+                if let Some(count) =
+                    settings
+                        .rejections
+                        .admit("token_rejected", &client, Instant::now())
+                {
+                    let entry = AuditEntry::new("token_rejected", Outcome::Failure)
+                        .from_ip(ip.clone())
+                        .target(req.uri().path().to_string())
+                        .details(json!({ "reason": rejection.as_str(), "count": count }));
+                    if let Err(e) = audit::record(db, entry).await {
+                        return ApiError::from(e).into_response();
+                    }
                 }
             }
             Err(e) => return ApiError::from(e).into_response(),

@@ -1,7 +1,7 @@
 //! The REST API's error answer: `{"error": {"code", "message"}}`, internals logged, never sent.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -86,6 +86,11 @@ impl IntoResponse for ApiError {
                 message: app.to_string(),
             },
         };
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        if let AppError::RateLimited(seconds) = app {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        res
     }
 }

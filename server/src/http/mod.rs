@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 mod error;
 mod health;
 mod pages;
@@ -22,8 +23,8 @@ pub use rate_limit::RateLimiter;
 pub use state::AppState;
 
 /// The whole application router over a prepared state. Requests pass, outermost first:
-/// tracing, CORS, security headers, metrics, the cross-site check, the sign-in rate limit,
-/// authentication, the login redirect for pages, then the route.
+/// tracing, CORS, security headers, metrics, the client address, the cross-site check, the
+/// sign-in rate limit, authentication, the login redirect for pages, then the route.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::router().split_for_parts();
     let cors = tower::util::option_layer(cors_layer(&state.config.cors_allowed_origins));
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(from_fn_with_state(state.clone(), rate_limit::limit_auth))
         .layer(from_fn(auth::reject_cross_site))
+        .layer(from_fn_with_state(state.clone(), client::resolve_client))
         .layer(from_fn(crate::telemetry::track_http))
         .layer(from_fn(security::headers))
         .layer(cors)

@@ -29,19 +29,35 @@ struct LoginForm {
     next: Option<String>,
 }
 
-/// Only a path on this site, never another origin (`//host` or `/\host`) or the login page.
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.starts_with("/login") =>
-        {
-            n
-        }
-        _ => "/",
+/// Only a path on this site, never another origin or the login page. Browsers drop tabs and
+/// newlines from URLs and read `\` as `/`, so `/\t/host` or `/\host` would become `//host`:
+/// such characters are refused outright, and what remains is resolved against an origin and
+/// kept only if it stayed there, as the path and query it resolved to.
+fn safe_next(next: Option<&str>) -> String {
+    const ORIGIN: &str = "http://vigil.invalid/";
+    let fallback = || "/".to_string();
+    let Some(n) = next else {
+        return fallback();
+    };
+    if !n.starts_with('/') || n.chars().any(|c| c.is_control() || c == '\\') {
+        return fallback();
     }
+    let base = url::Url::parse(ORIGIN).expect("a valid origin");
+    let Ok(resolved) = base.join(n) else {
+        return fallback();
+    };
+    if resolved.origin() != base.origin() {
+        return fallback();
+    }
+    let mut path = resolved.path().to_string();
+    if let Some(query) = resolved.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    if path.starts_with("//") || path.starts_with("/login") {
+        return fallback();
+    }
+    path
 }
 
 async fn login(
@@ -49,16 +65,9 @@ async fn login(
     ClientIp(ip): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let next = safe_next(form.next.as_deref()).to_string();
-    match sessions::login(
-        &state.db,
-        &state.auth,
-        form.username.trim(),
-        &form.password,
-        ip,
-    )
-    .await
-    {
+    let next = safe_next(form.next.as_deref());
+    let username = form.username.trim();
+    match sessions::login(&state.db, &state.auth, username, &form.password, ip).await {
         Ok(tokens) => {
             let mut res = Redirect::to(&next).into_response();
             for c in session_cookies(&state, Some(&tokens)) {
@@ -68,6 +77,14 @@ async fn login(
         }
         Err(AppError::InvalidCredentials) => {
             Redirect::to(&format!("/login?error=invalid&next={}", urlencode(&next))).into_response()
+        }
+        Err(AppError::RateLimited(retry)) => {
+            let mut res =
+                Redirect::to(&format!("/login?error=throttled&next={}", urlencode(&next)))
+                    .into_response();
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(retry));
+            res
         }
         Err(err) => ApiError::from(err).into_response(),
     }
@@ -97,14 +114,24 @@ mod tests {
     #[test]
     fn next_never_leaves_the_site() {
         assert_eq!(safe_next(Some("/events?q=x")), "/events?q=x");
+        assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
         for bad in [
             "//evil.example",
             "/\\evil.example",
             "https://evil.example",
             "/login",
             "",
+            // Browsers strip tabs and newlines, leaving `//evil.example`.
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/events\\..\\\\evil.example",
+            // Dot segments that resolve to a protocol-relative path.
+            "/.//evil.example",
+            "/x/..//evil.example",
+            "/\u{7f}/evil.example",
         ] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");
     }

@@ -1,11 +1,29 @@
 //! The audit trail: every security-relevant action goes to `audit_log` and, as an event, into
 //! `bronze_event_data`, so Vigil's own rules can alert on attacks against Vigil itself.
+//! [`record`] is the only way either is written. Every stored value is capped in length, since
+//! much of it comes from unauthenticated callers; session ids stay in `audit_log` (readable with
+//! `audit.read`) and never reach the event.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use hashlink::LruCache;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::{Value, json};
 
 use crate::store::{audit_log, bronze_event_data};
+
+/// The `source` of the events the audit trail writes; reading them needs `audit.read`.
+pub const SOURCE: &str = "vigil";
+
+/// Longest stored name, target or string inside details, in characters (the columns are
+/// `VARCHAR(255)` on MariaDB).
+pub const MAX_TEXT: usize = 255;
+/// Longest list kept inside details.
+const MAX_ITEMS: usize = 64;
+/// Deepest nesting kept inside details.
+const MAX_DEPTH: usize = 4;
 
 /// How an audited action ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +52,8 @@ pub struct AuditEntry {
     pub target: Option<String>,
     pub outcome: Outcome,
     pub details: Value,
+    /// The session the action concerns: kept in `audit_log` only, never in the event.
+    pub session: Option<String>,
 }
 
 impl AuditEntry {
@@ -46,6 +66,7 @@ impl AuditEntry {
             target: None,
             outcome,
             details: json!({}),
+            session: None,
         }
     }
 
@@ -81,6 +102,11 @@ impl AuditEntry {
         self
     }
 
+    pub fn session(mut self, session: impl Into<String>) -> Self {
+        self.session = Some(session.into());
+        self
+    }
+
     fn category(&self) -> &'static str {
         match self.action {
             "login" | "logout" | "refresh" | "refresh_reuse" | "token_rejected" => "authentication",
@@ -89,26 +115,70 @@ impl AuditEntry {
     }
 }
 
+/// `text` cut to at most `max` characters.
+pub fn cap(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => text[..end].to_string(),
+        None => text.to_string(),
+    }
+}
+
+/// `value` with every string capped, lists shortened and deep nesting cut off.
+fn cap_json(value: &Value, depth: usize) -> Value {
+    match value {
+        Value::String(s) => Value::String(cap(s, MAX_TEXT)),
+        Value::Array(items) if depth < MAX_DEPTH => Value::Array(
+            items
+                .iter()
+                .take(MAX_ITEMS)
+                .map(|v| cap_json(v, depth + 1))
+                .collect(),
+        ),
+        Value::Object(map) if depth < MAX_DEPTH => Value::Object(
+            map.iter()
+                .take(MAX_ITEMS)
+                .map(|(k, v)| (cap(k, MAX_TEXT), cap_json(v, depth + 1)))
+                .collect(),
+        ),
+        Value::Array(_) | Value::Object(_) => Value::Null,
+        other => other.clone(),
+    }
+}
+
 /// Writes the entry to the audit log and the event store, on the given connection (pass a
 /// transaction to make the record part of the change it describes).
 pub async fn record<C: ConnectionTrait>(conn: &C, entry: AuditEntry) -> Result<(), sea_orm::DbErr> {
     let now = Utc::now();
-    let actor = entry.actor_name.clone().unwrap_or_else(|| "-".into());
+    let actor_name = entry.actor_name.as_deref().map(|a| cap(a, MAX_TEXT));
+    let target = entry.target.as_deref().map(|t| cap(t, MAX_TEXT));
+    let source_ip = entry.source_ip.as_deref().map(|ip| cap(ip, 45));
+    let details = cap_json(&entry.details, 0);
+    let mut logged = details.clone();
+    if let (Some(session), Value::Object(map)) = (&entry.session, &mut logged) {
+        map.insert("session".into(), Value::String(cap(session, MAX_TEXT)));
+    }
     let message = format!(
-        "{actor} {} {}: {}",
+        "{} {} {}: {}",
+        actor_name.as_deref().unwrap_or("-"),
         entry.action,
-        entry.target.as_deref().unwrap_or("-"),
+        target.as_deref().unwrap_or("-"),
         entry.outcome.as_str()
     );
+    // Authentication events name the account they concern, when it exists.
+    let user_name = actor_name.clone().or_else(|| {
+        (entry.category() == "authentication")
+            .then(|| target.clone())
+            .flatten()
+    });
     audit_log::ActiveModel {
         timestamp: Set(now),
         actor_id: Set(entry.actor_id),
-        actor_name: Set(entry.actor_name.clone()),
-        source_ip: Set(entry.source_ip.clone()),
+        actor_name: Set(actor_name),
+        source_ip: Set(source_ip.clone()),
         action: Set(entry.action.to_string()),
-        target: Set(entry.target.clone()),
+        target: Set(target.clone()),
         outcome: Set(entry.outcome.as_str().to_string()),
-        details: Set(entry.details.clone()),
+        details: Set(logged),
         ..Default::default()
     }
     .insert(conn)
@@ -117,8 +187,8 @@ pub async fn record<C: ConnectionTrait>(conn: &C, entry: AuditEntry) -> Result<(
         timestamp: Set(now),
         received_at: Set(now),
         host: Set(None),
-        source_ip: Set(entry.source_ip.clone()),
-        user_name: Set(entry.actor_name.clone()),
+        source_ip: Set(source_ip),
+        user_name: Set(user_name),
         event_category: Set(Some(entry.category().to_string())),
         event_action: Set(Some(format!("vigil_{}", entry.action))),
         event_outcome: Set(Some(entry.outcome.as_str().to_string())),
@@ -133,15 +203,97 @@ pub async fn record<C: ConnectionTrait>(conn: &C, entry: AuditEntry) -> Result<(
         message: Set(message.clone()),
         raw: Set(message),
         parser: Set("vigil_audit".to_string()),
-        source: Set("vigil".to_string()),
+        source: Set(SOURCE.to_string()),
         flags: Set(0),
         repeat_count: Set(1),
-        fields: Set(json!({ "audit.target": entry.target, "audit.details": entry.details })),
+        fields: Set(json!({ "audit.target": target, "audit.details": details })),
         ..Default::default()
     }
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// How often one client address gets a record of a repeated unauthenticated failure.
+pub const RECORD_EVERY: Duration = Duration::from_secs(60);
+
+/// Thins out records of failures anyone can cause at will (bogus bearer tokens, unknown
+/// refresh tokens): at most one record per action and client address per [`RECORD_EVERY`],
+/// carrying how many failures happened since the previous one. Bounded like the rate limiter.
+pub struct RecordGate {
+    seen: Mutex<LruCache<GateKey, (Instant, u64)>>,
+}
+
+/// An action and the client address it came from.
+type GateKey = (&'static str, String);
+
+impl RecordGate {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            seen: Mutex::new(LruCache::new(capacity)),
+        }
+    }
+
+    /// `Some(count)` when a record is due, `count` being the failures since the previous
+    /// record from `client`, this one included; `None` when this one is only counted.
+    pub fn admit(&self, action: &'static str, client: &str, now: Instant) -> Option<u64> {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (action, client.to_string());
+        match seen.get_mut(&key) {
+            Some((last, pending)) if now.saturating_duration_since(*last) < RECORD_EVERY => {
+                *pending += 1;
+                None
+            }
+            Some((last, pending)) => {
+                let count = *pending + 1;
+                *last = now;
+                *pending = 0;
+                Some(count)
+            }
+            None => {
+                seen.insert(key, (now, 0));
+                Some(1)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_text_is_capped_by_characters() {
+        assert_eq!(cap("héllo", 2), "hé");
+        assert_eq!(cap("abc", 255), "abc");
+        let long = "é".repeat(10_000);
+        let capped = cap_json(&json!({ "reason": long, "list": vec![1; 1000] }), 0);
+        assert_eq!(capped["reason"].as_str().unwrap().chars().count(), MAX_TEXT);
+        assert_eq!(capped["list"].as_array().unwrap().len(), MAX_ITEMS);
+        let deep = json!([[[[["too deep"]]]]]);
+        assert_eq!(cap_json(&deep, 0), json!([[[[null]]]]));
+    }
+
+    #[test]
+    fn repeated_failures_get_one_record_a_minute_with_their_count() {
+        let gate = RecordGate::new(100);
+        let t0 = Instant::now();
+        assert_eq!(gate.admit("token_rejected", "a", t0), Some(1));
+        for _ in 0..9 {
+            assert_eq!(gate.admit("token_rejected", "a", t0), None);
+        }
+        assert_eq!(
+            gate.admit("token_rejected", "b", t0),
+            Some(1),
+            "per address"
+        );
+        assert_eq!(gate.admit("refresh", "a", t0), Some(1), "per action");
+        assert_eq!(
+            gate.admit("token_rejected", "a", t0 + RECORD_EVERY),
+            Some(10)
+        );
+        assert_eq!(gate.admit("token_rejected", "a", t0 + RECORD_EVERY), None);
+    }
 }
 
 mod query {

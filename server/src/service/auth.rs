@@ -1,7 +1,8 @@
 //! Sign-in, token refresh and rotation, sign-out, and resolving a presented credential into the
 //! current user. REST handlers and the login form both call these.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -14,15 +15,13 @@ use serde_json::json;
 use app::error::AppError;
 use app::model::auth::{Credential, CurrentUser, Permission};
 
-use super::audit::{self, AuditEntry, Outcome};
+use super::audit::{self, AuditEntry, Outcome, RecordGate};
 use super::internal;
+use super::users::valid_username;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::{self, LoginThrottle, Subject};
 use crate::auth::{password, tokens};
-use crate::store::{api_token, audit_log, refresh_token, role, role_permission, user, user_role};
-
-/// Failed sign-ins for one account within [`LOCKOUT_WINDOW`] that lock it.
-pub const LOCKOUT_THRESHOLD: u64 = 5;
-pub const LOCKOUT_WINDOW: Duration = Duration::from_secs(15 * 60);
+use crate::store::{api_token, refresh_token, role, role_permission, user, user_role};
 
 /// What a successful sign-in or refresh hands out.
 #[derive(Debug, Clone)]
@@ -38,15 +37,22 @@ pub struct IssuedTokens {
 pub struct AuthSettings {
     pub keys: JwtKeys,
     pub refresh_ttl: Duration,
+    /// Backoff and ceilings for password sign-ins.
+    pub throttle: Arc<LoginThrottle>,
+    /// Thins out records of failures any anonymous caller can cause.
+    pub rejections: Arc<RecordGate>,
     /// A hash verified when the user does not exist, so unknown users cost the same time.
     dummy_hash: String,
 }
 
 impl AuthSettings {
     pub fn new(keys: JwtKeys, refresh_ttl: Duration) -> anyhow::Result<Self> {
+        let limits = throttle::Limits::default();
         Ok(Self {
             keys,
             refresh_ttl,
+            throttle: Arc::new(LoginThrottle::new(limits)),
+            rejections: Arc::new(RecordGate::new(limits.capacity)),
             dummy_hash: password::hash(&password::generate(24))?,
         })
     }
@@ -76,8 +82,9 @@ impl Rejection {
     }
 }
 
-/// Signs a user in with a password. Unknown users, wrong passwords, disabled and locked
-/// accounts all get the same answer after the same work.
+/// Signs a user in with a password. Unknown users, wrong passwords and disabled accounts all
+/// get the same answer after the same work. The attempt is counted by the throttle before the
+/// password is verified; a throttled attempt is refused without verifying anything.
 pub async fn login(
     db: &DatabaseConnection,
     settings: &AuthSettings,
@@ -85,48 +92,73 @@ pub async fn login(
     plain: &str,
     ip: Option<String>,
 ) -> Result<IssuedTokens, AppError> {
+    let failure = |reason: &str| {
+        AuditEntry::new("login", Outcome::Failure)
+            .from_ip(ip.clone())
+            .details(json!({ "reason": reason }))
+    };
+    // A name no account can have is refused before the lookup: on MariaDB's PAD SPACE
+    // collation `"admin   "` would otherwise find `admin`.
+    if !valid_username(username) {
+        audit::record(db, failure("invalid_username"))
+            .await
+            .map_err(internal)?;
+        return Err(AppError::InvalidCredentials);
+    }
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)
         .await
         .map_err(internal)?;
+    let subject = match &found {
+        Some(u) => Subject::Account(u.id),
+        None => Subject::Unknown(username.to_lowercase()),
+    };
+    let client = throttle::key_of(ip.as_deref());
+    let attempt = match settings.throttle.begin(subject, &client, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(refusal) => {
+            if let Some(count) =
+                settings
+                    .rejections
+                    .admit("login_throttled", &client, Instant::now())
+            {
+                let mut entry = AuditEntry::new("login_throttled", Outcome::Failure)
+                    .from_ip(ip)
+                    .details(json!({ "reason": refusal.as_str(), "count": count }));
+                if let Some(u) = &found {
+                    entry = entry.target(u.username.clone());
+                }
+                audit::record(db, entry).await.map_err(internal)?;
+            }
+            return Err(AppError::RateLimited(refusal.retry_after()));
+        }
+    };
     let hash = found
         .as_ref()
         .map(|u| u.password_hash.as_str())
         .unwrap_or(settings.dummy_hash.as_str());
-    let password_ok = password::verify(plain, hash);
-    let since = Utc::now() - LOCKOUT_WINDOW;
-    let recent_failures = audit_log::Entity::find()
-        .filter(audit_log::Column::Action.eq("login"))
-        .filter(audit_log::Column::Outcome.eq(Outcome::Failure.as_str()))
-        .filter(audit_log::Column::Target.eq(username))
-        .filter(audit_log::Column::Timestamp.gt(since))
-        .count(db)
-        .await
-        .map_err(internal)?;
-    let locked = recent_failures >= LOCKOUT_THRESHOLD;
+    let password_ok = password::verify_async(plain, hash).await;
     let reason = match &found {
         None => Some("unknown_user"),
-        Some(_) if locked => Some("locked"),
         Some(u) if u.disabled => Some("disabled"),
         Some(_) if !password_ok => Some("bad_password"),
         Some(_) => None,
     };
-    let entry = AuditEntry::new("login", Outcome::Failure)
-        .from_ip(ip.clone())
-        .target(username);
     let user = match (found, reason) {
         (Some(user), None) => user,
-        (_, reason) => {
-            audit::record(
-                db,
-                entry.details(json!({ "reason": reason, "recent_failures": recent_failures })),
-            )
-            .await
-            .map_err(internal)?;
+        (found, reason) => {
+            // The attempt stays counted even when this record cannot be written. The name of
+            // an unknown account is not kept: it is often a password typed in the wrong field.
+            let mut entry = failure(reason.unwrap_or("bad_password"));
+            if let Some(u) = found {
+                entry = entry.target(u.username);
+            }
+            audit::record(db, entry).await.map_err(internal)?;
             return Err(AppError::InvalidCredentials);
         }
     };
+    settings.throttle.succeeded(attempt, Instant::now());
     let family = tokens::random_id();
     let issued = issue(db, settings, &user, &family).await?;
     user::Entity::update_many()
@@ -141,7 +173,7 @@ pub async fn login(
             .actor(Some(user.id), user.username.clone())
             .from_ip(ip)
             .target(user.username.clone())
-            .details(json!({ "session": family })),
+            .session(family),
     )
     .await
     .map_err(internal)?;
@@ -199,14 +231,21 @@ pub async fn refresh(
         .await
         .map_err(internal)?;
     let Some(row) = row else {
-        audit::record(
-            db,
-            AuditEntry::new("refresh", Outcome::Failure)
-                .from_ip(ip)
-                .details(json!({ "reason": "unknown_token" })),
-        )
-        .await
-        .map_err(internal)?;
+        // Anyone can send made-up tokens: one record a minute per address, with the count.
+        let client = throttle::key_of(ip.as_deref());
+        if let Some(count) = settings
+            .rejections
+            .admit("refresh", &client, Instant::now())
+        {
+            audit::record(
+                db,
+                AuditEntry::new("refresh", Outcome::Failure)
+                    .from_ip(ip)
+                    .details(json!({ "reason": "unknown_token", "count": count })),
+            )
+            .await
+            .map_err(internal)?;
+        }
         return Err(AppError::Unauthorized);
     };
     let owner = user::Entity::find_by_id(row.user_id)
@@ -238,7 +277,7 @@ pub async fn refresh(
             AuditEntry::new("refresh_reuse", Outcome::Failure)
                 .actor(Some(row.user_id), owner_name)
                 .from_ip(ip)
-                .details(json!({ "session": row.family_id })),
+                .session(row.family_id.clone()),
         )
         .await
         .map_err(internal)?;
@@ -321,7 +360,7 @@ pub async fn logout(
 }
 
 /// Resolves an access token into the current user, checking that the user is enabled, the
-/// token's version is current and its session has not been revoked.
+/// token's version is current and its session is the user's own and has not been revoked.
 pub async fn authenticate_access(
     db: &DatabaseConnection,
     settings: &AuthSettings,
@@ -345,6 +384,7 @@ pub async fn authenticate_access(
     }
     let live = refresh_token::Entity::find()
         .filter(refresh_token::Column::FamilyId.eq(claims.sid.as_str()))
+        .filter(refresh_token::Column::UserId.eq(found.id))
         .filter(refresh_token::Column::RevokedAt.is_null())
         .count(db)
         .await
@@ -366,7 +406,8 @@ pub async fn authenticate_access(
     }))
 }
 
-/// Resolves an API token. Its permissions are its own scope, set when it was created.
+/// Resolves an API token. It acts for the user who created it, only while that user is
+/// enabled, and with the permissions of its scope that the user still holds.
 pub async fn authenticate_api_token(
     db: &DatabaseConnection,
     token: &str,
@@ -383,6 +424,19 @@ pub async fn authenticate_api_token(
     if found.revoked_at.is_some() || found.expires_at.is_some_and(|e| e <= now) {
         return Ok(Err(Rejection::ApiTokenRevoked));
     }
+    let creator = match found.created_by {
+        Some(id) => user::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .map_err(internal)?,
+        None => None,
+    };
+    let Some(creator) = creator else {
+        return Ok(Err(Rejection::UnknownUser));
+    };
+    if creator.disabled {
+        return Ok(Err(Rejection::Disabled));
+    }
     // One write a minute at most, not one per request.
     if found
         .last_used_at
@@ -395,10 +449,12 @@ pub async fn authenticate_api_token(
             .await
             .map_err(internal)?;
     }
-    let permissions =
+    let scope =
         serde_json::from_value::<Vec<Permission>>(found.permissions.clone()).unwrap_or_default();
+    let (_, held) = grants(db, creator.id).await?;
+    let permissions = scope.into_iter().filter(|p| held.contains(p)).collect();
     Ok(Ok(CurrentUser {
-        id: found.created_by.unwrap_or_default(),
+        id: creator.id,
         username: format!("token:{}", found.name),
         display_name: Some(found.name),
         roles: Vec::new(),

@@ -10,6 +10,7 @@ pub mod logs;
 mod port;
 mod roles;
 mod system;
+mod unique;
 pub mod users;
 
 use std::sync::Arc;

@@ -6,6 +6,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use super::unique::is_unique_violation;
 use crate::auth::password;
 use crate::store::{role, user, user_role};
 
@@ -30,7 +31,8 @@ impl From<sea_orm::DbErr> for CreateUserError {
     }
 }
 
-fn valid_username(name: &str) -> bool {
+/// The names an account can have; sign-in refuses any other before looking it up.
+pub(crate) fn valid_username(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name
@@ -65,9 +67,10 @@ pub async fn create_user(
     if existing.is_some() {
         return Err(CreateUserError::Exists(username.to_string()));
     }
-    let hash = password::hash(plain_password)?;
+    let hash = password::hash_async(plain_password).await?;
     let now = Utc::now();
     let txn = db.begin().await?;
+    // The check above saves hashing for a name already taken; the unique key decides races.
     let created = user::ActiveModel {
         username: Set(username.to_string()),
         password_hash: Set(hash),
@@ -78,7 +81,14 @@ pub async fn create_user(
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            CreateUserError::Exists(username.to_string())
+        } else {
+            e.into()
+        }
+    })?;
     for role_id in role_ids {
         user_role::ActiveModel {
             user_id: Set(created.id),

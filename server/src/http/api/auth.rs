@@ -28,7 +28,7 @@ fn response(tokens: IssuedTokens) -> Json<TokenResponse> {
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Invalid username or password", body = ErrorBody),
-        (status = 429, description = "Too many attempts from this address", body = ErrorBody)
+        (status = 429, description = "Too many attempts from this address, or on this account; see Retry-After", body = ErrorBody)
     )
 )]
 pub async fn login(
