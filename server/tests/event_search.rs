@@ -85,8 +85,11 @@ async fn filters_select_by_address_block_user_action_text_and_time(db: TestDb) {
     ] {
         assert_eq!(messages(&db, &reader, query).await, expected, "{query}");
     }
-    // Without `source`, Vigil's own audit trail is searchable too.
+    // Vigil's own audit trail is searchable too, but only with `audit.read`.
     let (_, page) = get(&db, "/api/v1/logs?event_action=vigil_login", &reader).await;
+    assert!(page["items"].as_array().unwrap().is_empty(), "{page}");
+    let auditor = db.token("auditor", &["admin"]).await;
+    let (_, page) = get(&db, "/api/v1/logs?event_action=vigil_login", &auditor).await;
     assert!(!page["items"].as_array().unwrap().is_empty(), "{page}");
 }
 

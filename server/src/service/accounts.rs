@@ -1,5 +1,8 @@
 //! User administration: list, create, change, disable, reset passwords. Changing what a user
-//! may do, or their password, ends their sessions; Vigil never loses its last administrator.
+//! may do, or their password, ends their sessions; disabling a user also revokes the API tokens
+//! they created; Vigil never loses its last administrator. Nobody grants a role holding a
+//! permission they do not hold, or takes over (by resetting the password of) a user who holds
+//! one.
 
 use std::collections::HashMap;
 
@@ -20,8 +23,8 @@ use super::audit::{self, AuditEntry, Outcome};
 use super::users::{CreateUserError, create_user};
 use super::{Service, internal};
 use crate::auth::password;
-use crate::service::auth::end_all_sessions;
-use crate::store::{role, role_permission, user, user_role};
+use crate::service::auth::{end_all_sessions, grants};
+use crate::store::{api_token, role, role_permission, user, user_role};
 
 impl From<CreateUserError> for AppError {
     fn from(e: CreateUserError) -> Self {
@@ -108,6 +111,42 @@ pub(crate) async fn keep_an_administrator<C: ConnectionTrait>(conn: &C) -> Resul
     Ok(())
 }
 
+/// Refuses to grant any of the named roles when it holds a permission `actor` lacks. Names
+/// that match no role are left for the caller to report.
+pub(crate) async fn check_grantable<C: ConnectionTrait>(
+    conn: &C,
+    actor: &CurrentUser,
+    names: &[String],
+) -> Result<(), AppError> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let roles: HashMap<i32, String> = role::Entity::find()
+        .filter(role::Column::Name.is_in(names.iter().map(String::as_str)))
+        .all(conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let grants = role_permission::Entity::find()
+        .filter(role_permission::Column::RoleId.is_in(roles.keys().copied()))
+        .all(conn)
+        .await
+        .map_err(internal)?;
+    for g in grants {
+        if let Ok(p) = g.permission.parse::<Permission>()
+            && !actor.can(p)
+        {
+            let name = roles.get(&g.role_id).cloned().unwrap_or_default();
+            return Err(AppError::Invalid(format!(
+                "cannot grant role {name}: it holds {p}, which you do not hold yourself"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn clean(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
 }
@@ -173,14 +212,20 @@ impl Service {
             }
         };
         let username = new.username.trim().to_string();
-        let created = match create_user(&self.db, &username, &secret, &new.roles).await {
+        let created = match check_grantable(&self.db, actor, &new.roles).await {
+            Ok(()) => create_user(&self.db, &username, &secret, &new.roles)
+                .await
+                .map_err(AppError::from),
+            Err(err) => Err(err),
+        };
+        let created = match created {
             Ok(created) => created,
             Err(err) => {
                 let entry = AuditEntry::by(actor, "user_create", Outcome::Failure)
                     .target(username.clone())
                     .details(json!({ "reason": err.to_string() }));
                 audit::record(&self.db, entry).await.map_err(internal)?;
-                return Err(err.into());
+                return Err(err);
             }
         };
         let mut model: user::ActiveModel = created.into();
@@ -206,6 +251,24 @@ impl Service {
         self.authorize(actor, Permission::UsersManage).await?;
         let current = self.find_user(id).await?;
         let target = current.username.clone();
+        if let Some(roles) = &update.roles {
+            let held = roles_by_user(&self.db)
+                .await?
+                .remove(&id)
+                .unwrap_or_default();
+            let added: Vec<String> = roles
+                .iter()
+                .filter(|r| !held.contains(r))
+                .cloned()
+                .collect();
+            if let Err(err) = check_grantable(&self.db, actor, &added).await {
+                let entry = AuditEntry::by(actor, "user_update", Outcome::Failure)
+                    .target(target)
+                    .details(json!({ "reason": err.to_string() }));
+                audit::record(&self.db, entry).await.map_err(internal)?;
+                return Err(err);
+            }
+        }
         let txn = self.db.begin().await.map_err(internal)?;
         let mut end_sessions = false;
         let mut changes = serde_json::Map::new();
@@ -266,6 +329,19 @@ impl Service {
         if end_sessions {
             end_all_sessions(&txn, id).await.map_err(internal)?;
         }
+        if update.disabled == Some(true) && !current.disabled {
+            let revoked = api_token::Entity::update_many()
+                .col_expr(
+                    api_token::Column::RevokedAt,
+                    sea_orm::sea_query::Expr::value(Utc::now()),
+                )
+                .filter(api_token::Column::CreatedBy.eq(id))
+                .filter(api_token::Column::RevokedAt.is_null())
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+            changes.insert("tokens_revoked".into(), json!(revoked.rows_affected));
+        }
         let entry = AuditEntry::by(actor, "user_update", Outcome::Success)
             .target(target)
             .details(serde_json::Value::Object(changes));
@@ -282,6 +358,15 @@ impl Service {
     ) -> Result<PasswordResetResult, AppError> {
         self.authorize(actor, Permission::UsersManage).await?;
         let current = self.find_user(id).await?;
+        // Whoever sets a password can sign in with it: only over users who hold no more.
+        let (_, theirs) = grants(&self.db, id).await?;
+        if let Some(p) = theirs.iter().find(|p| !actor.can(**p)) {
+            let entry = AuditEntry::by(actor, "password_reset", Outcome::Failure)
+                .target(current.username.clone())
+                .details(json!({ "reason": format!("target holds {p}") }));
+            audit::record(&self.db, entry).await.map_err(internal)?;
+            return Err(AppError::Forbidden);
+        }
         let (secret, generated) = match reset.password {
             Some(p) => (p, None),
             None => {
@@ -290,7 +375,7 @@ impl Service {
             }
         };
         password::check_policy(&secret).map_err(|e| AppError::Invalid(e.to_string()))?;
-        let hash = password::hash(&secret).map_err(|e| {
+        let hash = password::hash_async(&secret).await.map_err(|e| {
             tracing::error!(error = %e, "cannot hash password");
             AppError::Internal
         })?;

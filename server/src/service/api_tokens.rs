@@ -1,5 +1,7 @@
 //! API tokens for machines: created by administrators, shown once, stored as digests, scoped
-//! to permissions the creator holds, revocable.
+//! to permissions the creator holds, revocable. A token acts with at most its creator's current
+//! permissions (see `auth::authenticate_api_token`); one created with another API token never
+//! outlives that token.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -9,9 +11,10 @@ use serde_json::json;
 
 use app::error::AppError;
 use app::model::accounts::{ApiTokenView, CreatedApiToken, NewApiToken};
-use app::model::auth::{CurrentUser, Permission};
+use app::model::auth::{Credential, CurrentUser, Permission};
 
 use super::audit::{self, AuditEntry, Outcome};
+use super::unique::OnUnique;
 use super::{Service, internal};
 use crate::auth::tokens;
 use crate::store::{api_token, user};
@@ -107,6 +110,20 @@ impl Service {
             Some(days) => Some(Utc::now() + Duration::days(days.into())),
             None => None,
         };
+        let parent_expiry = match &actor.credential {
+            Credential::ApiToken { token_id } => self.find_token(*token_id).await?.expires_at,
+            Credential::Session { .. } => None,
+        };
+        let expires_at = match (expires_at, parent_expiry) {
+            (Some(wanted), Some(limit)) if wanted > limit => {
+                return Err(AppError::Invalid(format!(
+                    "a token created with an API token cannot outlive it: it expires at {}",
+                    limit.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                )));
+            }
+            (None, limit) => limit,
+            (wanted, _) => wanted,
+        };
         let secret = tokens::new_api_token();
         let created = api_token::ActiveModel {
             name: Set(name.clone()),
@@ -120,7 +137,7 @@ impl Service {
         }
         .insert(&self.db)
         .await
-        .map_err(internal)?;
+        .on_unique(|| AppError::Conflict("token collision, try again".into()))?;
         let entry = AuditEntry::by(actor, "token_create", Outcome::Success)
             .target(name)
             .details(json!({ "id": created.id, "permissions": permissions }));

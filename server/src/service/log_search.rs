@@ -1,4 +1,5 @@
-//! Finding stored events: filters, newest-first keyset paging and single events.
+//! Finding stored events: filters, newest-first keyset paging and single events. Vigil's own
+//! audit events (source `vigil`) are part of the results only for callers with `audit.read`.
 //!
 //! Pages are ordered by `(timestamp, id)` descending; the cursor is the position of the last
 //! event of a page, so paging stays stable while new events arrive and never repeats or skips
@@ -16,6 +17,7 @@ use app::error::AppError;
 use app::model::auth::{CurrentUser, Permission};
 use app::model::events::{Event, EventFlag, EventPage, EventQuery};
 
+use super::audit;
 use super::ip_filter::SourceIpFilter;
 use super::{Service, internal};
 use crate::store::bronze_event_data::{self, Column, Entity};
@@ -34,7 +36,10 @@ impl Service {
         query: EventQuery,
     ) -> Result<EventPage, AppError> {
         self.authorize(user, Permission::EventsRead).await?;
-        let search = Search::parse(query)?;
+        let mut search = Search::parse(query)?;
+        if !user.can(Permission::AuditRead) {
+            search.select = search.select.filter(Column::Source.ne(audit::SOURCE));
+        }
         search.run(&self.db).await
     }
 
@@ -44,6 +49,7 @@ impl Service {
             .one(&self.db)
             .await
             .map_err(internal)?
+            .filter(|row| row.source != audit::SOURCE || user.can(Permission::AuditRead))
             .map(Event::from)
             .ok_or(AppError::NotFound)
     }

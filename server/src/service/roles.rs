@@ -1,5 +1,5 @@
-//! Role administration: built-in roles are fixed; custom roles are any set of permissions.
-//! Changing or deleting a role ends the sessions of its holders.
+//! Role administration: built-in roles are fixed; custom roles are any set of permissions the
+//! administrator holds themselves. Changing or deleting a role ends the sessions of its holders.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -16,6 +16,7 @@ use app::model::auth::{CurrentUser, Permission};
 
 use super::accounts::keep_an_administrator;
 use super::audit::{self, AuditEntry, Outcome};
+use super::unique::OnUnique;
 use super::{Service, internal};
 use crate::service::auth::end_all_sessions;
 use crate::store::{role, role_permission, user_role};
@@ -26,6 +27,16 @@ fn valid_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Refuses to put into a role a permission `actor` does not hold.
+fn check_holds(actor: &CurrentUser, permissions: &[Permission]) -> Result<(), AppError> {
+    match permissions.iter().find(|p| !actor.can(**p)) {
+        Some(p) => Err(AppError::Invalid(format!(
+            "cannot grant {p}: you do not hold it yourself"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn distinct(permissions: &[Permission]) -> Vec<Permission> {
@@ -112,6 +123,24 @@ impl Service {
             .map_err(internal)
     }
 
+    /// [`check_holds`], with a refusal audited.
+    async fn refuse_escalation(
+        &self,
+        actor: &CurrentUser,
+        action: &'static str,
+        role: &str,
+        permissions: &[Permission],
+    ) -> Result<(), AppError> {
+        let result = check_holds(actor, permissions);
+        if let Err(err) = &result {
+            let entry = AuditEntry::by(actor, action, Outcome::Failure)
+                .target(role)
+                .details(json!({ "reason": err.to_string() }));
+            audit::record(&self.db, entry).await.map_err(internal)?;
+        }
+        result
+    }
+
     pub(crate) async fn roles_list(&self, actor: &CurrentUser) -> Result<Vec<RoleView>, AppError> {
         // Assigning roles to users needs to see them too.
         if !actor.can(Permission::UsersManage) {
@@ -132,17 +161,9 @@ impl Service {
                 "role name must be 1 to 64 characters of letters, digits, '.', '_' or '-'".into(),
             ));
         }
-        let exists = role::Entity::find()
-            .filter(role::Column::Name.eq(name.as_str()))
-            .one(&self.db)
-            .await
-            .map_err(internal)?;
-        if exists.is_some() {
-            return Err(AppError::Conflict(format!(
-                "a role named {name:?} already exists"
-            )));
-        }
         let permissions = distinct(&new.permissions);
+        self.refuse_escalation(actor, "role_create", &name, &permissions)
+            .await?;
         let now = Utc::now();
         let txn = self.db.begin().await.map_err(internal)?;
         let created = role::ActiveModel {
@@ -158,7 +179,7 @@ impl Service {
         }
         .insert(&txn)
         .await
-        .map_err(internal)?;
+        .on_unique(|| AppError::Conflict(format!("a role named {name:?} already exists")))?;
         for p in &permissions {
             role_permission::ActiveModel {
                 role_id: Set(created.id),
@@ -184,6 +205,15 @@ impl Service {
     ) -> Result<RoleView, AppError> {
         self.authorize(actor, Permission::RolesManage).await?;
         let found = self.custom_role(id).await?;
+        if let Some(permissions) = &update.permissions {
+            let current = self.role_view(id).await?.permissions;
+            let added: Vec<Permission> = distinct(permissions)
+                .into_iter()
+                .filter(|p| !current.contains(p))
+                .collect();
+            self.refuse_escalation(actor, "role_update", &found.name, &added)
+                .await?;
+        }
         let holders = self.holders(id).await?;
         let txn = self.db.begin().await.map_err(internal)?;
         let mut model: role::ActiveModel = found.clone().into();
