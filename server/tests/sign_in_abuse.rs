@@ -66,6 +66,7 @@ fn patient(db: &TestDb, account_ceiling: u32) -> AppState {
     let mut state = db.state.clone();
     state.auth.throttle = Arc::new(LoginThrottle::new(Limits {
         base_delay: std::time::Duration::from_secs(3600),
+        max_delay: std::time::Duration::from_secs(7200),
         account_ceiling,
         ..Limits::default()
     }));
@@ -342,4 +343,30 @@ async fn stored_inputs_are_capped(db: TestDb) {
     assert!(reason.chars().count() <= 255, "{}", reason.len());
     let stored: Value = serde_json::to_value(&failed[0].details).unwrap();
     assert!(stored.to_string().len() < 2000);
+
+    // Details longer than their columns are refused, on both backends, before anything is made.
+    for (uri, body) in [
+        (
+            "/api/v1/accounts/users",
+            json!({ "username": "nina", "password": PASSWORD, "roles": ["viewer"], "display_name": "n".repeat(256) }),
+        ),
+        (
+            "/api/v1/accounts/users",
+            json!({ "username": "nina", "password": PASSWORD, "roles": ["viewer"], "email": format!("{}@example.com", "n".repeat(250)) }),
+        ),
+        (
+            "/api/v1/accounts/roles",
+            json!({ "name": "wordy", "description": "d".repeat(1001), "permissions": [] }),
+        ),
+    ] {
+        let req = Request::post(uri)
+            .header("authorization", format!("Bearer {admin}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (status, _, answer) = db.send(req).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    }
+    let (_, _, users) = db.get_with("/api/v1/accounts/users", &admin).await;
+    assert!(!users.contains("nina"), "{users}");
 }

@@ -147,8 +147,18 @@ pub(crate) async fn check_grantable<C: ConnectionTrait>(
     Ok(())
 }
 
-fn clean(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+/// Longest display name or e-mail address, in characters (their columns hold 255).
+const MAX_DETAIL: usize = 255;
+
+/// `text` trimmed, `None` when empty; refused when longer than its column holds.
+fn clean(field: &str, text: Option<String>) -> Result<Option<String>, AppError> {
+    let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    match text {
+        Some(t) if t.chars().count() > MAX_DETAIL => Err(AppError::Invalid(format!(
+            "{field} must be at most {MAX_DETAIL} characters"
+        ))),
+        other => Ok(other),
+    }
 }
 
 impl Service {
@@ -204,6 +214,8 @@ impl Service {
         new: NewUser,
     ) -> Result<CreatedUser, AppError> {
         self.authorize(actor, Permission::UsersManage).await?;
+        let display_name = clean("display_name", new.display_name)?;
+        let email = clean("email", new.email)?;
         let (secret, generated) = match new.password {
             Some(p) => (p, None),
             None => {
@@ -229,8 +241,8 @@ impl Service {
             }
         };
         let mut model: user::ActiveModel = created.into();
-        model.display_name = Set(clean(new.display_name));
-        model.email = Set(clean(new.email));
+        model.display_name = Set(display_name);
+        model.email = Set(email);
         let saved = model.update(&self.db).await.map_err(internal)?;
         let entry = AuditEntry::by(actor, "user_create", Outcome::Success)
             .target(username)
@@ -302,11 +314,11 @@ impl Service {
         }
         let mut model: user::ActiveModel = current.clone().into();
         if let Some(name) = update.display_name {
-            model.display_name = Set(clean(Some(name)));
+            model.display_name = Set(clean("display_name", Some(name))?);
             changes.insert("display_name".into(), json!(true));
         }
         if let Some(email) = update.email {
-            model.email = Set(clean(Some(email)));
+            model.email = Set(clean("email", Some(email))?);
             changes.insert("email".into(), json!(true));
         }
         if let Some(disabled) = update.disabled

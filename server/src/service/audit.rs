@@ -109,7 +109,8 @@ impl AuditEntry {
 
     fn category(&self) -> &'static str {
         match self.action {
-            "login" | "logout" | "refresh" | "refresh_reuse" | "token_rejected" => "authentication",
+            "login" | "login_throttled" | "logout" | "refresh" | "refresh_reuse"
+            | "token_rejected" => "authentication",
             _ => "iam",
         }
     }

@@ -39,6 +39,20 @@ fn check_holds(actor: &CurrentUser, permissions: &[Permission]) -> Result<(), Ap
     }
 }
 
+/// Longest role description, in characters.
+const MAX_DESCRIPTION: usize = 1000;
+
+/// A description trimmed, `None` when empty; refused when too long.
+fn description(text: Option<String>) -> Result<Option<String>, AppError> {
+    let text = text.map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
+    match text {
+        Some(d) if d.chars().count() > MAX_DESCRIPTION => Err(AppError::Invalid(format!(
+            "description must be at most {MAX_DESCRIPTION} characters"
+        ))),
+        other => Ok(other),
+    }
+}
+
 fn distinct(permissions: &[Permission]) -> Vec<Permission> {
     permissions
         .iter()
@@ -161,6 +175,7 @@ impl Service {
                 "role name must be 1 to 64 characters of letters, digits, '.', '_' or '-'".into(),
             ));
         }
+        let about = description(new.description)?;
         let permissions = distinct(&new.permissions);
         self.refuse_escalation(actor, "role_create", &name, &permissions)
             .await?;
@@ -168,10 +183,7 @@ impl Service {
         let txn = self.db.begin().await.map_err(internal)?;
         let created = role::ActiveModel {
             name: Set(name.clone()),
-            description: Set(new
-                .description
-                .map(|d| d.trim().to_string())
-                .filter(|d| !d.is_empty())),
+            description: Set(about),
             builtin: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
@@ -218,7 +230,7 @@ impl Service {
         let txn = self.db.begin().await.map_err(internal)?;
         let mut model: role::ActiveModel = found.clone().into();
         if let Some(d) = update.description {
-            model.description = Set(Some(d.trim().to_string()).filter(|d| !d.is_empty()));
+            model.description = Set(description(Some(d))?);
         }
         model.updated_at = Set(Utc::now());
         model.update(&txn).await.map_err(internal)?;
