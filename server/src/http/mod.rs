@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 mod error;
+mod extract;
 mod health;
 mod pages;
 mod rate_limit;
