@@ -7,12 +7,14 @@ SHELL := /bin/bash
 
 CARGO_LEPTOS_VERSION := 0.3.10
 BINARYEN_VERSION := 132
+SCHEMATHESIS_VERSION := 4.32.5
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 
 # Helper tools that live outside the repository (npm's wasm-opt); kept between runs.
 TOOLS_DIR ?= $(HOME)/.cache/vigil/tools
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 export PATH := $(TOOLS_DIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+SCHEMATHESIS_VENV := $(TOOLS_DIR)/schemathesis-$(SCHEMATHESIS_VERSION)
 
 # MariaDB for the integration tests. `make mariadb` creates the user, which may create and drop
 # the databases named vigil_test*, one per test.
@@ -23,11 +25,12 @@ MARIADB_TEST_DB ?= vigil_test
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build test test-unit test-e2e bench lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb clean-data
+.PHONY: help run build test test-unit test-e2e test-api bench lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb schemathesis python-venv clean-data
 
 help:
 	@echo "make run    build (release) and start Vigil on SQLite: http://127.0.0.1:3000, data in ./data"
-	@echo "make test   every test: unit, integration on SQLite and MariaDB, end-to-end in Chromium"
+	@echo "make test   every test: unit, integration on SQLite and MariaDB, end-to-end in Chromium,"
+	@echo "            and Schemathesis against the live API"
 	@echo "make bench  the benchmarks"
 	@echo "make lint   rustfmt and clippy, warnings as errors"
 
@@ -42,9 +45,10 @@ run: build
 
 ## ---- testing -------------------------------------------------------------------------------
 
-test: tools chromium mariadb e2e-deps
+test: tools chromium mariadb e2e-deps schemathesis
 	VIGIL_TEST_MYSQL_URL="$(MARIADB_TEST_URL)" cargo test --workspace --exclude frontend
 	$(MAKE) --no-print-directory test-e2e
+	$(MAKE) --no-print-directory test-api
 
 # The frontend is left out of `cargo test`: its `hydrate` feature would be unified into the
 # server's leptos build. cargo-leptos builds it for the browser instead.
@@ -55,6 +59,13 @@ test-e2e: tools chromium e2e-deps
 	cargo leptos build
 	cd end2end && VIGIL_E2E_BIN="$(TARGET_DIR)/debug/vigil" VIGIL_E2E_SITE_ROOT="$(CURDIR)/target/site" \
 		node --test tests/
+
+# Schemathesis generates requests for every operation of the live OpenAPI document and checks
+# that no answer is a server error and every answer matches the document.
+test-api: tools schemathesis
+	cargo leptos build
+	VIGIL_API_BIN="$(TARGET_DIR)/debug/vigil" SCHEMATHESIS="$(SCHEMATHESIS_VENV)/bin/schemathesis" \
+		end2end/api/run.sh
 
 # The ingest benchmark compares with sqlite3's `.import` and MariaDB's `LOAD DATA LOCAL INFILE`.
 bench: mariadb
@@ -97,6 +108,18 @@ node:
 e2e-deps: node
 	@[ -d end2end/node_modules/playwright-core ] \
 		|| (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+
+# Schemathesis from PyPI in a virtual environment of its own, pinned.
+schemathesis: python-venv
+	@"$(SCHEMATHESIS_VENV)/bin/schemathesis" --version 2>/dev/null | grep -q "$(SCHEMATHESIS_VERSION)" \
+		|| { rm -rf "$(SCHEMATHESIS_VENV)" && python3 -m venv "$(SCHEMATHESIS_VENV)" \
+			&& "$(SCHEMATHESIS_VENV)/bin/pip" install --quiet --disable-pip-version-check \
+				schemathesis==$(SCHEMATHESIS_VERSION); }
+
+# Debian splits venv (and the pip it bootstraps) out of python3.
+python-venv:
+	@command -v python3 >/dev/null && python3 -c 'import ensurepip, venv' 2>/dev/null \
+		|| { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y python3 python3-venv; }
 
 chromium:
 	@command -v chromium >/dev/null \

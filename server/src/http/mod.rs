@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 mod error;
+mod extract;
 mod health;
 mod pages;
 mod rate_limit;

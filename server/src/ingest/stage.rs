@@ -99,3 +99,65 @@ pub fn parse_submission(sub: Submission) -> Parsed {
         ack,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use chrono::Utc;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::ingest::{RawLine, SourceRef};
+    use crate::parse::ZeekState;
+
+    fn submission(kind: ParserKind, lines: &[Vec<u8>]) -> Submission {
+        let source = SourceRef {
+            id: 1,
+            name: "props".into(),
+        };
+        let now = Utc::now();
+        let lines = lines.iter().map(|b| RawLine::new(b.clone(), now)).collect();
+        Submission::new(source, kind, lines)
+    }
+
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..80),
+            "(#|<13>|Oct 11 22:14:15 h sshd[1]: |\\{|CEF:0\\|)?.{0,60}"
+                .prop_map(String::into_bytes),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::parse::props_config(128))]
+
+        /// Every line becomes exactly one row, in order, its stored text the sanitized line.
+        #[test]
+        fn every_line_is_one_row_with_its_text(
+            kind in prop::sample::select(&ParserKind::ALL[..]),
+            lines in prop::collection::vec(line(), 0..20),
+        ) {
+            let parsed = parse_submission(submission(kind, &lines));
+            prop_assert_eq!(parsed.rows.len(), lines.len());
+            for (row, bytes) in parsed.rows.iter().zip(&lines) {
+                prop_assert_eq!(&row.raw, &parse::sanitize(bytes).0);
+            }
+        }
+
+        /// In a Zeek file only header, comment and blank lines are not rows.
+        #[test]
+        fn a_zeek_file_loses_only_its_header(lines in prop::collection::vec(line(), 0..20)) {
+            let mut sub = submission(ParserKind::Zeek, &lines);
+            sub.zeek = Some(Arc::new(Mutex::new(ZeekState::new())));
+            let parsed = parse_submission(sub);
+            let records: Vec<String> = lines
+                .iter()
+                .map(|b| parse::sanitize(b).0.into_owned())
+                .filter(|t| !t.starts_with('#') && !t.trim().is_empty())
+                .collect();
+            let raws: Vec<&String> = parsed.rows.iter().map(|r| &r.raw).collect();
+            prop_assert_eq!(raws, records.iter().collect::<Vec<_>>());
+        }
+    }
+}

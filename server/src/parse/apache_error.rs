@@ -16,7 +16,7 @@ pub(crate) fn looks_like(line: &str) -> bool {
 
 pub(crate) fn parse(line: &str, ctx: &ParseContext) -> ParsedEvent {
     let mut ev = ParsedEvent::new("apache_error", line);
-    let Some((stamp, rest)) = line[1..].split_once(']') else {
+    let Some((stamp, rest)) = line.strip_prefix('[').and_then(|l| l.split_once(']')) else {
         ev.fail(line);
         return ev;
     };
@@ -161,6 +161,17 @@ mod tests {
 
     fn run(line: &str) -> ParsedEvent {
         parse(line, &ParseContext::new(Utc::now()))
+    }
+
+    /// Found by `parse::props`: a line not opening with `[` panicked on a slice inside its
+    /// first character.
+    #[test]
+    fn a_line_without_its_bracket_is_a_parse_error() {
+        for line in ["é Sun Dec 04 04:47:44 2005] [error] x", ""] {
+            let ev = run(line);
+            assert_eq!(ev.flags, flags::PARSE_ERROR, "{line}");
+            assert_eq!(ev.message, line);
+        }
     }
 
     #[test]

@@ -91,6 +91,10 @@ mod time;
 mod zeek;
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
+pub(crate) use props::config as props_config;
+#[cfg(test)]
 mod tests;
 
 pub use sanitize::{MAX_LINE_BYTES, looks_binary, sanitize};

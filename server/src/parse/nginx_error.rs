@@ -18,8 +18,12 @@ pub(crate) fn looks_like(line: &str) -> bool {
 
 pub(crate) fn parse(line: &str, ctx: &ParseContext) -> ParsedEvent {
     let mut ev = ParsedEvent::new("nginx_error", line);
-    ev.timestamp = time::parse_slashed(&line[..19], ctx.default_offset);
-    let Some((level, rest)) = line[21..].split_once("] ") else {
+    // `get`, not indexing: a line that only resembles the layout may have a multi-byte
+    // character where the layout has ASCII.
+    ev.timestamp = line
+        .get(..19)
+        .and_then(|stamp| time::parse_slashed(stamp, ctx.default_offset));
+    let Some((level, rest)) = line.get(21..).and_then(|l| l.split_once("] ")) else {
         ev.fail(line);
         return ev;
     };
@@ -94,6 +98,21 @@ mod tests {
 
     fn run(line: &str) -> ParsedEvent {
         parse(line, &ParseContext::new(Utc::now()))
+    }
+
+    /// Found by `parse::props`: a line that only resembles the layout, with a multi-byte
+    /// character where the layout has ASCII, panicked on a slice inside that character.
+    #[test]
+    fn a_multi_byte_char_in_the_layout_is_a_parse_error() {
+        for line in [
+            "2011/11/11 11:11:1é [error] x",
+            "2011/11/11 11:11:11 é",
+            "é",
+        ] {
+            let ev = run(line);
+            assert_ne!(ev.flags & crate::parse::flags::PARSE_ERROR, 0, "{line}");
+            assert_eq!(ev.message, line);
+        }
     }
 
     #[test]

@@ -18,16 +18,14 @@ pub fn sanitize(bytes: &[u8]) -> (Cow<'_, str>, u32) {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     let bytes = if bytes.len() > MAX_LINE_BYTES {
         bits |= flags::TRUNCATED;
-        &bytes[..MAX_LINE_BYTES]
+        // A multi-byte char cut by the cap is not corruption in the source: drop its start
+        // rather than decode it as a replacement character the sender never sent.
+        without_cut_char(&bytes[..MAX_LINE_BYTES])
     } else {
         bytes
     };
     let mut text = match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
-        // A multi-byte char cut by the cap above is not corruption in the source.
-        Err(e) if e.error_len().is_none() && bits & flags::TRUNCATED != 0 => {
-            Cow::Borrowed(std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
-        }
         Err(_) => {
             bits |= flags::INVALID_UTF8;
             String::from_utf8_lossy(bytes)
@@ -56,6 +54,21 @@ pub(crate) fn cap(line: &str) -> Option<&str> {
         end -= 1;
     }
     Some(&line[..end])
+}
+
+/// `bytes` without an incomplete UTF-8 sequence at its end. A char is at most four bytes, so
+/// only the last three can start one that was cut.
+fn without_cut_char(bytes: &[u8]) -> &[u8] {
+    for back in 1..=bytes.len().min(3) {
+        let start = bytes.len() - back;
+        if let Err(e) = std::str::from_utf8(&bytes[start..])
+            && e.valid_up_to() == 0
+            && e.error_len().is_none()
+        {
+            return &bytes[..start];
+        }
+    }
+    bytes
 }
 
 fn has_control_chars(b: &[u8]) -> bool {
@@ -121,6 +134,23 @@ mod tests {
         assert_eq!(bits, flags::TRUNCATED);
         assert_eq!(s.len(), MAX_LINE_BYTES - 1);
         assert!(s.ends_with('é'));
+    }
+
+    /// Found by `parse::props`: with invalid bytes elsewhere in the line, the half of a
+    /// four-byte char left by the cap was decoded as a replacement character that fitted.
+    #[test]
+    fn a_cut_char_is_dropped_even_when_other_bytes_are_invalid() {
+        // Three bytes of a four-byte char then `A` decode to one replacement character, no
+        // longer than the bytes; five bytes of head put the cap three bytes into a '𝄞'.
+        let mut line = b"\xF0\x9F\x98Ax".to_vec();
+        while line.len() <= MAX_LINE_BYTES {
+            line.extend("𝄞".as_bytes());
+        }
+        let (s, bits) = sanitize(&line);
+        assert_eq!(bits, flags::TRUNCATED | flags::INVALID_UTF8);
+        assert!(s.starts_with("\u{fffd}Ax𝄞"));
+        assert!(s.ends_with('𝄞'), "ends with {:?}", s.chars().last());
+        assert_eq!(s.len(), MAX_LINE_BYTES - 3);
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub(crate) fn parse(line: &str, ctx: &ParseContext) -> ParsedEvent {
         ev.timestamp = Some(ts);
         rest = &rest[used..];
     } else if rest.starts_with("CEF:") {
-        return program::dispatch(ev, None, rest, ctx);
+        return keep_line_if_broken(program::dispatch(ev, None, rest, ctx), line, broken);
     } else {
         ev.fail(line);
         return ev;
@@ -90,7 +90,7 @@ pub(crate) fn parse(line: &str, ctx: &ParseContext) -> ParsedEvent {
         rest = after.trim_start_matches(' ');
     }
     if rest.starts_with("CEF:") {
-        return program::dispatch(ev, None, rest, ctx);
+        return keep_line_if_broken(program::dispatch(ev, None, rest, ctx), line, broken);
     }
     let (program, pid, msg) = split_tag(rest);
     // rsyslog's RFC 3339 output always carries a tag; an ISO-stamped line without one is
@@ -99,8 +99,13 @@ pub(crate) fn parse(line: &str, ctx: &ParseContext) -> ParsedEvent {
         broken = true;
     }
     ev.pid = pid;
-    let mut ev = program::dispatch(ev, program, msg, ctx);
-    if broken {
+    keep_line_if_broken(program::dispatch(ev, program, msg, ctx), line, broken)
+}
+
+/// A syslog line whose header or payload broke is kept whole as the message, not just the
+/// payload that a program or embedded parser saw.
+pub(crate) fn keep_line_if_broken(mut ev: ParsedEvent, line: &str, broken: bool) -> ParsedEvent {
+    if broken || ev.flags & flags::PARSE_ERROR != 0 {
         ev.fail(line);
     }
     ev
@@ -272,6 +277,21 @@ mod tests {
         assert_eq!(split_tag("no tag here"), (None, None, "no tag here"));
         assert_eq!(split_tag("kernel: "), (Some("kernel"), None, ""));
         assert_eq!(split_tag("[ID 1 x] y"), (None, None, "[ID 1 x] y"));
+    }
+
+    /// Found by `parse::props`: a broken CEF payload kept only itself as the message, and an
+    /// out-of-range PRI before a CEF payload was not flagged at all.
+    #[test]
+    fn a_broken_payload_keeps_the_whole_line() {
+        for line in [
+            "<134>Feb 18 20:53:31 fw CEF:0|",
+            "<3444>Feb 18 20:53:31 fw CEF:0|V|P|1|100|Name|5|src=1.2.3.4",
+            "<3444>CEF:0|V|P|1|100|Name|5|src=1.2.3.4",
+        ] {
+            let ev = parse(line, &ctx());
+            assert_ne!(ev.flags & flags::PARSE_ERROR, 0, "{line}");
+            assert_eq!(ev.message, line);
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::syslog3164::{apply_pri, pri};
+use super::syslog3164::{apply_pri, keep_line_if_broken, pri};
 use super::{ParseContext, ParsedEvent, program, time};
 
 /// `<PRI>` then a version of one to two digits and a space.
@@ -77,11 +77,7 @@ pub(crate) fn parse(line: &str, ctx: &ParseContext) -> ParsedEvent {
     };
     let msg = msg.strip_prefix(' ').unwrap_or(msg);
     let msg = msg.strip_prefix('\u{feff}').unwrap_or(msg);
-    let mut ev = program::dispatch(ev, app, msg, ctx);
-    if broken {
-        ev.fail(line);
-    }
-    ev
+    keep_line_if_broken(program::dispatch(ev, app, msg, ctx), line, broken)
 }
 
 /// Reads `[id k="v" …][id2 …]`; values unescape `\"`, `\\` and `\]`. Returns the elements keyed

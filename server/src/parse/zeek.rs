@@ -88,9 +88,7 @@ impl ZeekState {
             return ev;
         }
         let values: Vec<&str> = line.split(self.separator.as_str()).collect();
-        if values.len() != self.fields.len() {
-            ev.flags |= flags::PARSE_ERROR;
-        }
+        let broken = values.len() != self.fields.len();
         let prefix = format!("zeek.{}.", self.path);
         for (i, (name, raw)) in self.fields.iter().zip(&values).enumerate() {
             if *raw == self.unset_field {
@@ -116,6 +114,9 @@ impl ZeekState {
             }
         }
         self.classify(&mut ev);
+        if broken {
+            ev.fail(line);
+        }
         ev
     }
 
@@ -271,9 +272,12 @@ mod tests {
     #[test]
     fn wrong_column_count_is_flagged() {
         let (mut st, ctx) = state();
-        let ev = st.feed("1329843175.736107\tCjh\t1.2.3.4", &ctx).unwrap();
+        let line = "1329843175.736107\tCjh\t1.2.3.4";
+        let ev = st.feed(line, &ctx).unwrap();
         assert_ne!(ev.flags & flags::PARSE_ERROR, 0);
         assert_eq!(ev.source_ip.as_deref(), Some("1.2.3.4"));
+        // Found by `parse::props`: the summary replaced the line a broken record must keep.
+        assert_eq!(ev.message, line);
     }
 
     #[test]

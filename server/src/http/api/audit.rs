@@ -1,11 +1,11 @@
 //! `/api/v1/audit`: the audit log (`audit.read`).
 
-use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 
 use app::model::accounts::{AuditPage, AuditQuery};
 
 use crate::http::auth::AuthUser;
+use crate::http::extract::{Json, Query};
 use crate::http::{ApiError, AppState, ErrorBody};
 
 /// Audit records, newest first, filtered and paged.

@@ -1,12 +1,12 @@
 //! `/api/v1/auth`: tokens for API clients.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
 use app::model::auth::{LoginRequest, RefreshRequest, TokenResponse};
 
 use crate::http::auth::{AuthUser, ClientIp};
+use crate::http::extract::Json;
 use crate::http::{ApiError, AppState, ErrorBody};
 use crate::service::auth::{self as sessions, IssuedTokens};
 
@@ -27,6 +27,9 @@ fn response(tokens: IssuedTokens) -> Json<TokenResponse> {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 400, description = "Malformed JSON body", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "A field missing or of the wrong type", body = ErrorBody),
         (status = 401, description = "Invalid username or password", body = ErrorBody),
         (status = 429, description = "Too many attempts from this address, or on this account; see Retry-After", body = ErrorBody)
     )
@@ -49,6 +52,9 @@ pub async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 400, description = "Malformed JSON body", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "A field missing or of the wrong type", body = ErrorBody),
         (status = 401, description = "Unknown, expired, revoked or reused token", body = ErrorBody),
         (status = 429, description = "Too many attempts from this address", body = ErrorBody)
     )
@@ -70,7 +76,8 @@ pub async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "Authentication required", body = ErrorBody)
+        (status = 401, description = "Authentication required", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody)
     )
 )]
 pub async fn logout(

@@ -1,12 +1,12 @@
 //! `/api/v1/accounts/roles`: roles as sets of permissions (`roles.manage`).
 
-use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
 use app::model::accounts::{NewRole, RoleUpdate, RoleView};
 
 use crate::http::auth::AuthUser;
+use crate::http::extract::{Json, Path};
 use crate::http::{ApiError, AppState, ErrorBody};
 
 /// All roles with their permissions (also open to `users.manage`, to assign them).
@@ -26,6 +26,8 @@ pub async fn list(
     request_body = NewRole,
     responses(
         (status = 201, body = RoleView),
+        (status = 400, description = "Malformed JSON body", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
@@ -45,6 +47,9 @@ pub async fn create(
     request_body = RoleUpdate,
     responses(
         (status = 200, body = RoleView),
+        (status = 400, description = "Malformed JSON body or id", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "Unknown permission or invalid description", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Built-in role, or no administrator would remain", body = ErrorBody)))]
@@ -62,6 +67,7 @@ pub async fn update(
     params(("id" = i32, Path, description = "Role id")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete(

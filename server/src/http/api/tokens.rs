@@ -1,12 +1,12 @@
 //! `/api/v1/accounts/tokens`: API tokens for machines (`tokens.manage`).
 
-use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
 use app::model::accounts::{ApiTokenView, CreatedApiToken, NewApiToken};
 
 use crate::http::auth::AuthUser;
+use crate::http::extract::{Json, Path};
 use crate::http::{ApiError, AppState, ErrorBody};
 
 /// All API tokens (never their secrets).
@@ -27,6 +27,8 @@ pub async fn list(
     request_body = NewApiToken,
     responses(
         (status = 201, body = CreatedApiToken),
+        (status = 400, description = "Malformed JSON body", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create(
@@ -45,6 +47,7 @@ pub async fn create(
     params(("id" = i32, Path, description = "Token id")),
     responses(
         (status = 200, body = ApiTokenView),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn revoke(

@@ -1,7 +1,6 @@
 //! `/api/v1/accounts/users`: user administration (`users.manage`).
 
-use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
 use app::model::accounts::{
@@ -9,6 +8,7 @@ use app::model::accounts::{
 };
 
 use crate::http::auth::AuthUser;
+use crate::http::extract::{Json, Path};
 use crate::http::{ApiError, AppState, ErrorBody};
 
 /// All users.
@@ -28,6 +28,8 @@ pub async fn list(
     request_body = NewUser,
     responses(
         (status = 201, body = CreatedUser),
+        (status = 400, description = "Malformed JSON body", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "Username taken", body = ErrorBody),
         (status = 422, description = "Invalid username, password or role", body = ErrorBody)))]
@@ -47,6 +49,7 @@ pub async fn create(
     params(("id" = i32, Path, description = "User id")),
     responses(
         (status = 200, body = UserSummary),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -64,6 +67,8 @@ pub async fn get(
     request_body = UserUpdate,
     responses(
         (status = 200, body = UserSummary),
+        (status = 400, description = "Malformed JSON body or id", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -81,6 +86,7 @@ pub async fn update(
     params(("id" = i32, Path, description = "User id")),
     responses(
         (status = 200, body = UserSummary),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn disable(
@@ -101,6 +107,8 @@ pub async fn disable(
     request_body = PasswordReset,
     responses(
         (status = 200, body = PasswordResetResult),
+        (status = 400, description = "Malformed JSON body or id", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reset_password(

@@ -14,6 +14,8 @@
 //! (`ip:port`).
 
 mod framing;
+#[cfg(test)]
+mod framing_props;
 mod tcp;
 mod udp;
 
