@@ -5,6 +5,7 @@ pub mod api_token;
 pub mod audit_log;
 pub mod bronze_event_data;
 pub mod checkpoint;
+pub mod event_query;
 pub mod refresh_token;
 pub mod role;
 pub mod role_permission;
