@@ -370,16 +370,19 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// One part stands alone; nested parts of the same operator are flattened into the list.
+/// One part stands alone; a part that is itself an AND inside an AND (an OR inside an OR) is
+/// flattened into the list.
 fn combine(parts: Vec<Expr>, make: fn(Vec<Expr>) -> Expr) -> Expr {
     if parts.len() == 1 {
         return parts.into_iter().next().expect("one part");
     }
+    let and = matches!(make(Vec::new()), Expr::And(_));
     let mut flat = Vec::with_capacity(parts.len());
     for part in parts {
-        match (make(Vec::new()), part) {
-            (Expr::And(_), Expr::And(inner)) | (Expr::Or(_), Expr::Or(inner)) => flat.extend(inner),
-            (_, part) => flat.push(part),
+        match part {
+            Expr::And(inner) if and => flat.extend(inner),
+            Expr::Or(inner) if !and => flat.extend(inner),
+            part => flat.push(part),
         }
     }
     make(flat)
