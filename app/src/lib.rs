@@ -7,6 +7,7 @@ pub mod error;
 pub mod layouts;
 pub mod model;
 pub mod pages;
+pub mod query;
 pub mod service;
 
 use leptos::prelude::*;

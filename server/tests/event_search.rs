@@ -1,5 +1,5 @@
 //! Searching stored events through the router, on SQLite and on MariaDB: every filter, address
-//! blocks, parameter errors, keyset paging and single events.
+//! blocks, the query language in `q`, parameter errors, keyset paging and single events.
 
 mod common;
 
@@ -13,6 +13,7 @@ use common::logs::{JSON, NDJSON, get, messages, ndjson, post, tokens};
 
 backend_suite!(
     filters_select_by_address_block_user_action_text_and_time,
+    queries_combine_with_the_named_filters,
     bad_search_parameters_are_named,
     cursor_paging_returns_every_event_once,
     unknown_events_are_not_found,
@@ -72,6 +73,11 @@ async fn filters_select_by_address_block_user_action_text_and_time(db: TestDb) {
         ("q=50%25", &["file 50% uploaded"]),
         ("q=_", &[]),
         ("q=LOGIN%20ok", &["login ok for bob"]),
+        ("q=%22ok%20for%22", &["login ok for bob"]),
+        ("q=%22for%20ok%22", &[]),
+        ("timestamp=2026-05-01T12:00:00Z", &["file 50% uploaded"]),
+        ("timestamp=2026-05-01T12:00:00.001Z", &[]),
+        ("timestamp=2026-05-02", &[]),
         (
             "from=2026-05-01T11:00:00Z&to=2026-05-01T13:00:00Z",
             &["file 50% uploaded", "login ok for bob"],
@@ -93,6 +99,66 @@ async fn filters_select_by_address_block_user_action_text_and_time(db: TestDb) {
     assert!(!page["items"].as_array().unwrap().is_empty(), "{page}");
 }
 
+async fn queries_combine_with_the_named_filters(db: TestDb) {
+    let (shipper, reader) = tokens(&db).await;
+    let events = [
+        json!({ "@timestamp": "2026-05-01T10:00:00Z", "message": "GET /admin",
+                "source_ip": "203.0.113.9", "host": "web-1", "status": "404",
+                "http.response.status_code": 404, "user_agent.original": "sqlmap/1.7" }),
+        json!({ "@timestamp": "2026-05-01T11:00:00Z", "message": "GET /",
+                "source_ip": "2001:db8::1", "host": "web-2",
+                "http.response.status_code": 200, "user_agent.original": "Mozilla/5.0" }),
+        json!({ "@timestamp": "2026-05-02T09:00:00Z", "message": "Émile logged in",
+                "user": "Émile", "host": "db-1" }),
+    ];
+    let (status, _) = post(&db, "/api/v1/logs", &shipper, Some(NDJSON), ndjson(&events)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    for (q, more, expected) in [
+        ("status:[400 TO 499]", "", &["GET /admin"][..]),
+        ("fields.user_agent.original:*SQLMAP*", "", &["GET /admin"]),
+        ("host:web-* NOT source_ip:203.0.113.0/24", "", &["GET /"]),
+        (
+            "source_ip:2001:db8::/32 OR user.name:Émile",
+            "",
+            &["Émile logged in", "GET /"],
+        ),
+        ("user.name:émile", "", &[]),
+        (
+            "GET OR logged",
+            "",
+            &["Émile logged in", "GET /", "GET /admin"],
+        ),
+        ("GET", "&host=web-1", &["GET /admin"]),
+        ("host:web-1", "&host=web-2", &[]),
+        (
+            "timestamp:2026-05-02",
+            "&timestamp=2026-05-02",
+            &["Émile logged in"],
+        ),
+        (
+            "NOT user_name:*",
+            "&timestamp=2026-05-01",
+            &["GET /", "GET /admin"],
+        ),
+    ] {
+        let query = format!("q={}{more}", encode(q));
+        assert_eq!(messages(&db, &reader, &query).await, expected, "{q}{more}");
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 async fn bad_search_parameters_are_named(db: TestDb) {
     let (_, reader) = tokens(&db).await;
     for (query, param) in [
@@ -105,6 +171,11 @@ async fn bad_search_parameters_are_named(db: TestDb) {
         ("limit=1001", "limit"),
         ("limit=ten", "limit"),
         ("cursor=not-a-cursor", "cursor"),
+        ("timestamp=yesterday", "timestamp"),
+        ("q=host:", "q"),
+        ("q=nosuch:1", "nosuch"),
+        ("sort=asc", "sort"),
+        ("Source=api", "Source"),
     ] {
         let (status, answer) = get(&db, &format!("/api/v1/logs?{query}"), &reader).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {answer}");
@@ -114,6 +185,14 @@ async fn bad_search_parameters_are_named(db: TestDb) {
     }
     let (status, _) = get(&db, "/api/v1/logs?limit=1000", &reader).await;
     assert_eq!(status, StatusCode::OK);
+    // A syntax error says where it is.
+    let (_, answer) = get(&db, "/api/v1/logs?q=(host:a%20OR%20b", &reader).await;
+    assert_eq!(answer["error"]["message"], "invalid q: unclosed '(' at 0");
+    let (_, answer) = get(&db, "/api/v1/logs?sort=asc", &reader).await;
+    assert_eq!(
+        answer["error"]["message"],
+        "unknown query parameter \"sort\""
+    );
 }
 
 /// Follows `next_cursor` from the first page, returning the ids of every page.

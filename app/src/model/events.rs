@@ -107,10 +107,13 @@ pub struct Event {
     pub fields: Map<String, Value>,
 }
 
-/// Filters for `GET /api/v1/logs`; all optional and combined with AND.
+/// Filters for `GET /api/v1/logs`; all optional and combined with AND. Named filters compare
+/// whole values with ASCII letters in either case, like `field:"value"` in `q`. Any other
+/// parameter is refused.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams, utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
 pub struct EventQuery {
     /// An address (`203.0.113.9`) or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`).
     #[serde(default)]
@@ -118,7 +121,7 @@ pub struct EventQuery {
     /// `log.level`, e.g. `warning`.
     #[serde(default)]
     pub level: Option<String>,
-    /// `host.name`, exactly.
+    /// `host.name`.
     #[serde(default)]
     pub host: Option<String>,
     /// `event.action`, e.g. `ssh_login`.
@@ -127,7 +130,7 @@ pub struct EventQuery {
     /// `success`, `failure` or `unknown`.
     #[serde(default)]
     pub event_outcome: Option<String>,
-    /// `user.name`, exactly.
+    /// `user.name`.
     #[serde(default)]
     pub user_name: Option<String>,
     /// The source's name, e.g. `api` or `vigil` (Vigil's own audit trail).
@@ -139,7 +142,12 @@ pub struct EventQuery {
     /// Events before this instant (RFC 3339).
     #[serde(default)]
     pub to: Option<String>,
-    /// Text the message contains (case-insensitive for ASCII letters).
+    /// Events at exactly this instant (RFC 3339), or on this day (`2026-05-01`, UTC).
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    /// A query in Vigil's query language, e.g. `user.name:alice AND source_ip:10.0.0.0/8` or
+    /// `"failed password" NOT host:web-*`; bare words search the message. A syntax error is
+    /// answered with its position.
     #[serde(default)]
     pub q: Option<String>,
     /// Page size, 1 to 1000 (default 100).
@@ -155,8 +163,7 @@ pub struct EventQuery {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventPage {
     pub items: Vec<Event>,
-    /// Pass as `cursor` for the next page; absent on the last page. A page can be shorter than
-    /// `limit` and still have a cursor when a sparse `source_ip` block needed a long scan.
+    /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
 

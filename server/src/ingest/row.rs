@@ -1,6 +1,7 @@
 //! One `bronze_event_data` row as the pipeline carries it, and the multi-row INSERT that stores a
 //! batch of them.
 
+use app::query::{Column, EventFields};
 use chrono::{DateTime, Utc};
 use sea_orm::{DbBackend, Statement, Value};
 
@@ -173,6 +174,52 @@ impl EventRow {
     }
 }
 
+/// Lets detection test a row with the query language before it is stored.
+impl EventFields for EventRow {
+    fn text(&self, column: Column) -> Option<&str> {
+        match column {
+            Column::Host => self.host.as_deref(),
+            Column::SourceIp => self.source_ip.as_deref(),
+            Column::DestinationIp => self.destination_ip.as_deref(),
+            Column::UserName => self.user_name.as_deref(),
+            Column::EventCategory => self.event_category.as_deref(),
+            Column::EventAction => self.event_action.as_deref(),
+            Column::EventOutcome => self.event_outcome.as_deref(),
+            Column::Level => self.level.as_deref(),
+            Column::Process => self.process.as_deref(),
+            Column::Message => Some(&self.message),
+            Column::Raw => Some(&self.raw),
+            Column::Parser => Some(self.parser),
+            Column::Source => Some(&self.source),
+            _ => None,
+        }
+    }
+
+    fn integer(&self, column: Column) -> Option<i64> {
+        match column {
+            Column::SourcePort => self.source_port.map(i64::from),
+            Column::DestinationPort => self.destination_port.map(i64::from),
+            Column::Pid => self.pid,
+            // As stored: the bits in an i32, the count capped at i32::MAX.
+            Column::Flags => Some(i64::from(self.flags as i32)),
+            Column::RepeatCount => Some(i64::from(self.repeat_count.min(i32::MAX as u32))),
+            _ => None,
+        }
+    }
+
+    fn time(&self, column: Column) -> Option<DateTime<Utc>> {
+        match column {
+            Column::Timestamp => Some(self.timestamp),
+            Column::ReceivedAt => Some(self.received_at),
+            _ => None,
+        }
+    }
+
+    fn json(&self, key: &str) -> Option<&serde_json::Value> {
+        self.fields.get(key)
+    }
+}
+
 /// The INSERT statements that store `rows`, each within the backend's limits.
 pub fn insert_statements(backend: DbBackend, rows: &[EventRow]) -> Vec<Statement> {
     let max_rows = match backend {
@@ -269,6 +316,20 @@ mod tests {
             .sum();
         assert_eq!(total, 4000 * COLUMNS.len());
         assert_eq!(insert_statements(DbBackend::MySql, &rows).len(), 2);
+    }
+
+    #[test]
+    fn rows_answer_queries_like_stored_events() {
+        let mut ev = ParsedEvent::raw("Failed password for root");
+        ev.source_ip = Some("10.1.2.3".into());
+        ev.set("http.response.status_code", 404);
+        let row = EventRow::new(ev, "raw".into(), Utc::now(), "api".into());
+        let yes = |q: &str| app::query::Matcher::new(&app::query::parse(q).unwrap()).matches(&row);
+        assert!(yes(
+            "failed source_ip:10.0.0.0/8 status:>=400 parser:raw source:API"
+        ));
+        assert!(!yes("source_ip:192.168.0.0/16"));
+        assert!(!yes("user_name:*"));
     }
 
     #[test]

@@ -1,33 +1,31 @@
-//! Finding stored events: filters, newest-first keyset paging and single events. Vigil's own
-//! audit events (source `vigil`) are part of the results only for callers with `audit.read`.
+//! Finding stored events: filters, the query language, newest-first keyset paging and single
+//! events. Vigil's own audit events (source `vigil`) are part of the results only for callers
+//! with `audit.read`.
 //!
-//! Pages are ordered by `(timestamp, id)` descending; the cursor is the position of the last
-//! event of a page, so paging stays stable while new events arrive and never repeats or skips
-//! one. A page is filled by reading candidate rows after the cursor and keeping those that pass
-//! the exact `source_ip` check (see [`super::ip_filter`]); when that check may drop rows the
-//! candidates are read in larger chunks, up to [`SCAN_BUDGET`] rows per page.
+//! Every filter becomes part of one query-language expression, compiled to SQL by
+//! [`crate::store::event_query`]; the SQL is exact, so a page is one `SELECT`. Pages are ordered
+//! by `(timestamp, id)` descending; the cursor is the position of the last event of a page, so
+//! paging stays stable while new events arrive and never repeats or skips one.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::sea_query::LikeExpr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 use app::error::AppError;
 use app::model::auth::{CurrentUser, Permission};
 use app::model::events::{Event, EventFlag, EventPage, EventQuery};
+use app::query::{self, Bound, Column as QColumn, Expr, Field, IpNet, Match, Range, Value};
 
 use super::audit;
-use super::ip_filter::SourceIpFilter;
 use super::{Service, internal};
 use crate::store::bronze_event_data::{self, Column, Entity};
+use crate::store::event_query;
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
-/// Candidate rows read per query when the `source_ip` check may drop some.
-const SCAN_CHUNK: u64 = 500;
-/// Candidate rows examined for one page before answering with a shorter page and a cursor.
-const SCAN_BUDGET: usize = 20_000;
 
 impl Service {
     pub(crate) async fn events_search(
@@ -36,7 +34,7 @@ impl Service {
         query: EventQuery,
     ) -> Result<EventPage, AppError> {
         self.authorize(user, Permission::EventsRead).await?;
-        let mut search = Search::parse(query)?;
+        let mut search = Search::parse(query, self.db.get_database_backend())?;
         if !user.can(Permission::AuditRead) {
             search.select = search.select.filter(Column::Source.ne(audit::SOURCE));
         }
@@ -58,7 +56,6 @@ impl Service {
 /// A validated search.
 struct Search {
     select: Select<Entity>,
-    source_ip: Option<SourceIpFilter>,
     limit: usize,
     after: Option<Position>,
 }
@@ -70,8 +67,76 @@ struct Position {
     id: i64,
 }
 
+fn matches(column: QColumn, value: Value) -> Expr {
+    Expr::Match(Match {
+        field: Field::Column(column),
+        value,
+    })
+}
+
+/// The filters of `q` as one expression; `None` when there are none.
+fn filters(q: &EventQuery) -> Result<Option<Expr>, AppError> {
+    let bad = |param: &str, why: String| AppError::BadRequest(format!("invalid {param}: {why}"));
+    let text = |v: &Option<String>| {
+        v.as_ref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let mut parts = Vec::new();
+    // Named filters compare whole values, ASCII letters in either case, as `field:"value"` does.
+    for (column, value) in [
+        (QColumn::Level, &q.level),
+        (QColumn::Host, &q.host),
+        (QColumn::EventAction, &q.event_action),
+        (QColumn::EventOutcome, &q.event_outcome),
+        (QColumn::UserName, &q.user_name),
+        (QColumn::Source, &q.source),
+    ] {
+        if let Some(v) = text(value) {
+            parts.push(matches(column, Value::Text(v)));
+        }
+    }
+    if let Some(ip) = text(&q.source_ip) {
+        let net = IpNet::parse(&ip).map_err(|e| bad("source_ip", e))?;
+        parts.push(matches(QColumn::SourceIp, Value::Address(net)));
+    }
+    for (param, value, lower) in [("from", &q.from, true), ("to", &q.to, false)] {
+        if let Some(v) = text(value) {
+            let at = instant(&v).map_err(|e| bad(param, e))?;
+            let bound = Some(Bound {
+                value: query::Scalar::Time(at),
+                inclusive: lower,
+            });
+            let range = if lower {
+                Range {
+                    lower: bound,
+                    upper: None,
+                }
+            } else {
+                Range {
+                    lower: None,
+                    upper: bound,
+                }
+            };
+            parts.push(matches(QColumn::Timestamp, Value::Range(range)));
+        }
+    }
+    if let Some(t) = text(&q.timestamp) {
+        let at = query::time(&t).map_err(|e| bad("timestamp", e))?;
+        parts.push(matches(QColumn::Timestamp, Value::Equals(at)));
+    }
+    if let Some(text) = q.q.as_deref().filter(|s| !s.trim().is_empty()) {
+        parts.push(query::parse(text).map_err(|e| bad("q", e.to_string()))?);
+    }
+    Ok(match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Expr::And(parts)),
+    })
+}
+
 impl Search {
-    fn parse(q: EventQuery) -> Result<Self, AppError> {
+    fn parse(q: EventQuery, backend: DbBackend) -> Result<Self, AppError> {
         let bad =
             |param: &str, why: String| AppError::BadRequest(format!("invalid {param}: {why}"));
         let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
@@ -81,104 +146,43 @@ impl Search {
         let mut select = Entity::find()
             .order_by_desc(Column::Timestamp)
             .order_by_desc(Column::Id);
-        let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        // Levels and outcomes are stored lowercase; SQLite compares case-sensitively.
-        let exact = [
-            (Column::Level, text(q.level).map(|s| s.to_lowercase())),
-            (Column::Host, text(q.host)),
-            (Column::EventAction, text(q.event_action)),
-            (
-                Column::EventOutcome,
-                text(q.event_outcome).map(|s| s.to_lowercase()),
-            ),
-            (Column::UserName, text(q.user_name)),
-            (Column::Source, text(q.source)),
-        ];
-        for (column, value) in exact {
-            if let Some(value) = value {
-                select = select.filter(column.eq(value));
-            }
+        if let Some(expr) = filters(&q)? {
+            select = select.filter(event_query::condition(&expr, backend));
         }
-        if let Some(from) = text(q.from) {
-            let from = instant(&from).map_err(|e| bad("from", e))?;
-            select = select.filter(Column::Timestamp.gte(from));
-        }
-        if let Some(to) = text(q.to) {
-            let to = instant(&to).map_err(|e| bad("to", e))?;
-            select = select.filter(Column::Timestamp.lt(to));
-        }
-        if let Some(needle) = q.q.filter(|s| !s.is_empty()) {
-            select = select.filter(Column::Message.like(contains(&needle)));
-        }
-        let source_ip = text(q.source_ip)
-            .map(|v| SourceIpFilter::parse(&v).map_err(|e| bad("source_ip", e)))
-            .transpose()?;
-        if let Some(filter) = &source_ip {
-            select = select.filter(filter.condition());
-        }
-        let after = text(q.cursor)
+        let after = q
+            .cursor
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
             .map(|c| {
-                Position::decode(&c)
+                Position::decode(c)
                     .ok_or_else(|| bad("cursor", "use the next_cursor of a previous page".into()))
             })
             .transpose()?;
         Ok(Self {
             select,
-            source_ip,
             limit: limit as usize,
             after,
         })
     }
 
     async fn run(self, db: &sea_orm::DatabaseConnection) -> Result<EventPage, AppError> {
-        let checked = self
-            .source_ip
-            .as_ref()
-            .is_some_and(SourceIpFilter::needs_check);
-        let mut items: Vec<bronze_event_data::Model> = Vec::new();
-        let mut after = self.after;
-        let mut scanned = 0;
-        loop {
-            // One more than the page to know whether another page follows.
-            let wanted = (self.limit + 1 - items.len()) as u64;
-            let chunk = if checked {
-                wanted.max(SCAN_CHUNK)
-            } else {
-                wanted
-            };
-            let mut select = self.select.clone();
-            if let Some(pos) = after {
-                select = select.filter(pos.before());
-            }
-            let rows = select.limit(chunk).all(db).await.map_err(internal)?;
-            let exhausted = (rows.len() as u64) < chunk;
-            for row in rows {
-                after = Some(Position::of(&row));
-                scanned += 1;
-                let keep = self
-                    .source_ip
-                    .as_ref()
-                    .is_none_or(|f| f.matches(row.source_ip.as_deref()));
-                if keep {
-                    items.push(row);
-                    if items.len() > self.limit {
-                        break;
-                    }
-                }
-            }
-            if items.len() > self.limit {
-                items.truncate(self.limit);
-                let next = items.last().map(|r| Position::of(r).encode());
-                return Ok(page(items, next));
-            }
-            if exhausted {
-                return Ok(page(items, None));
-            }
-            if scanned >= SCAN_BUDGET {
-                // Everything up to `after` has been examined: continue from there.
-                return Ok(page(items, after.map(|p| p.encode())));
-            }
+        let mut select = self.select;
+        if let Some(pos) = self.after {
+            select = select.filter(pos.before());
         }
+        // One more than the page to know whether another page follows.
+        let mut rows = select
+            .limit(self.limit as u64 + 1)
+            .all(db)
+            .await
+            .map_err(internal)?;
+        if rows.len() <= self.limit {
+            return Ok(page(rows, None));
+        }
+        rows.truncate(self.limit);
+        let next = rows.last().map(|r| Position::of(r).encode());
+        Ok(page(rows, next))
     }
 }
 
@@ -193,21 +197,6 @@ fn instant(value: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(value)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| format!("{value:?} is not an RFC 3339 instant such as 2026-05-01T12:00:00Z"))
-}
-
-/// A `LIKE` pattern for "contains `needle`", with the caller's wildcards escaped. `!` is the
-/// escape character because a backslash is itself an escape in MariaDB string literals.
-fn contains(needle: &str) -> LikeExpr {
-    let mut pattern = String::with_capacity(needle.len() + 2);
-    pattern.push('%');
-    for c in needle.chars() {
-        if matches!(c, '%' | '_' | '!') {
-            pattern.push('!');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    LikeExpr::new(pattern).escape('!')
 }
 
 impl Position {
@@ -304,7 +293,7 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let err = |q: EventQuery| match Search::parse(q) {
+        let err = |q: EventQuery| match Search::parse(q, DbBackend::Sqlite) {
             Err(AppError::BadRequest(msg)) => msg,
             Err(other) => panic!("{other:?}"),
             Ok(_) => panic!("accepted"),
@@ -329,17 +318,16 @@ mod tests {
             ..Default::default()
         });
         assert!(msg.starts_with("invalid cursor"), "{msg}");
-    }
-
-    #[test]
-    fn wildcards_in_the_text_search_are_literal() {
-        let like = contains("50%_off!");
-        let sql = sea_orm::sea_query::Query::select()
-            .column(Column::Id)
-            .from(Entity)
-            .and_where(Column::Message.like(like))
-            .to_string(sea_orm::sea_query::SqliteQueryBuilder);
-        assert!(sql.contains(r"LIKE '%50!%!_off!!%' ESCAPE '!'"), "{sql}");
+        let msg = err(EventQuery {
+            q: Some("host:a AND (b".into()),
+            ..Default::default()
+        });
+        assert_eq!(msg, "invalid q: unclosed '(' at 11");
+        let msg = err(EventQuery {
+            timestamp: Some("2026-05".into()),
+            ..Default::default()
+        });
+        assert!(msg.starts_with("invalid timestamp"), "{msg}");
     }
 
     #[test]

@@ -4,7 +4,6 @@ mod accounts;
 mod api_tokens;
 pub mod audit;
 pub mod auth;
-mod ip_filter;
 mod log_search;
 pub mod logs;
 mod port;

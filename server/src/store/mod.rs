@@ -8,6 +8,7 @@ pub mod bronze_event_data;
 pub mod builtin_rule;
 pub mod checkpoint;
 pub mod detector_state;
+pub mod event_query;
 pub mod id_sequence;
 pub mod refresh_token;
 pub mod role;

@@ -99,12 +99,13 @@ pub async fn submit_raw(
     Ok(Json(logs::submit_raw(&state.ingest, &user, body).await?))
 }
 
-/// Stored events, newest first, filtered and paged with `next_cursor`.
+/// Stored events, newest first, filtered and paged with `next_cursor`. `q` takes Vigil's query
+/// language; the named filters are ANDed with it.
 #[utoipa::path(get, path = "/api/v1/logs", operation_id = "search_events", tag = "logs", security(("bearer" = [])),
     params(EventQuery),
     responses(
         (status = 200, body = EventPage),
-        (status = 400, description = "A parameter that cannot be read, named in the message", body = ErrorBody),
+        (status = 400, description = "An unknown parameter, or one that cannot be read (a query's syntax error with its position), named in the message", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
@@ -114,7 +115,14 @@ pub async fn search(
     let Query(query) = query.map_err(|e| {
         let detail = e.body_text();
         let detail = detail.trim_start_matches("Failed to deserialize query string: ");
-        AppError::BadRequest(format!("invalid query string: {detail}"))
+        // serde says "x: unknown field `x`, expected one of …"; name the parameter alone.
+        match detail
+            .split_once("unknown field `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+        {
+            Some((name, _)) => AppError::BadRequest(format!("unknown query parameter {name:?}")),
+            None => AppError::BadRequest(format!("invalid query string: {detail}")),
+        }
     })?;
     Ok(Json(state.service.search_events(&user, query).await?))
 }
