@@ -238,6 +238,7 @@ async fn end_to_end(label: &str, url: &str, dir: &Path, file: &Path) -> anyhow::
             idle_flush: Duration::from_secs(2),
             parser: ParserKind::Auto,
             processed_dir: dir.join("processed"),
+            secrets_dir: dir.join("secrets"),
         },
         ingest.clone(),
     )

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 pub mod ingest;
 
-pub use ingest::{IngestArgs, IngestConfig, WatchConfig, WatchMode};
+pub use ingest::{IngestArgs, IngestConfig, SyslogTcpLimits, WatchConfig, WatchMode};
 
 /// Options common to every subcommand. Each flag has a `VIGIL_*` environment equivalent, which
 /// clap applies when the flag is absent.
@@ -54,7 +54,7 @@ pub struct ConfigArgs {
     #[arg(long, env = "VIGIL_SITE_ROOT", global = true, value_name = "DIR")]
     pub site_root: Option<String>,
     /// Secret (at least 32 characters) that signs access tokens [default: generated once and
-    /// kept in DATA_DIR/jwt-signing.key].
+    /// kept in DATA_DIR/secrets/jwt-signing.key].
     #[arg(
         long,
         env = "VIGIL_JWT_SECRET",
@@ -103,6 +103,16 @@ pub struct ConfigArgs {
         value_name = "CIDRS"
     )]
     pub trusted_proxies: Option<String>,
+    /// Bearer token (at least 16 characters) that `/metrics` requires; without one, `/metrics`
+    /// answers 401 to everyone [default: none].
+    #[arg(
+        long,
+        env = "VIGIL_METRICS_TOKEN",
+        global = true,
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
     #[command(flatten)]
     pub ingest: IngestArgs,
 }
@@ -127,6 +137,7 @@ struct FileConfig {
     auth_rate_limit: Option<u32>,
     cors_allowed_origins: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    metrics_token: Option<String>,
     ingest: Option<ingest::IngestFile>,
 }
 
@@ -163,6 +174,8 @@ pub struct Config {
     pub auth_rate_limit: u32,
     pub cors_allowed_origins: Vec<String>,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The token `/metrics` requires; `None` closes `/metrics`.
+    pub metrics_token: Option<String>,
     pub ingest: IngestConfig,
 }
 
@@ -504,6 +517,27 @@ impl Config {
             },
         )?;
 
+        let metrics_token = parse(
+            "metrics_token",
+            pick(
+                "metrics_token",
+                args.metrics_token.as_ref(),
+                file.metrics_token,
+                file_path,
+            ),
+            || None,
+            |v| {
+                let v = v.trim();
+                if v.chars().count() < 16 {
+                    Err("must be at least 16 characters".into())
+                } else if !v.chars().all(|c| c.is_ascii_graphic()) {
+                    Err("must be printable ASCII without spaces".into())
+                } else {
+                    Ok(Some(v.to_string()))
+                }
+            },
+        )?;
+
         let ingest = IngestConfig::load(
             &args.ingest,
             file.ingest.unwrap_or_default(),
@@ -529,6 +563,7 @@ impl Config {
             auth_rate_limit,
             cors_allowed_origins,
             trusted_proxies,
+            metrics_token,
             ingest,
         })
     }
@@ -638,6 +673,25 @@ mod tests {
         assert!(
             err.contains("`trusted_proxies`") && err.contains("proxy.example"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn metrics_are_closed_by_default_and_a_token_must_be_long() {
+        assert!(Config::load(&args()).unwrap().metrics_token.is_none());
+        let a = ConfigArgs {
+            metrics_token: Some("short".into()),
+            ..args()
+        };
+        let err = Config::load(&a).unwrap_err().to_string();
+        assert!(err.contains("`metrics_token`"), "{err}");
+        let a = ConfigArgs {
+            metrics_token: Some("a-long-enough-scrape-token".into()),
+            ..args()
+        };
+        assert_eq!(
+            Config::load(&a).unwrap().metrics_token.as_deref(),
+            Some("a-long-enough-scrape-token")
         );
     }
 

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod http;
 pub mod ingest;
 pub mod logging;
@@ -30,7 +31,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         tracing::info!(applied, "database migrations applied");
     }
     let leptos = leptos_options(&config)?;
-    let secret = auth::keys::signing_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
+    let secrets = data_dir::prepare(&config.data_dir)?;
+    let secret = auth::keys::signing_secret(config.jwt_secret.as_deref(), &secrets)?;
     let keys = auth::jwt::JwtKeys::new(&secret, "vigil", "vigil", config.access_token_ttl);
     let auth = service::auth::AuthSettings::new(keys, config.refresh_token_ttl)?;
     let ingest = ingest::IngestHandle::start(db.clone(), &config.ingest);

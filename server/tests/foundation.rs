@@ -16,6 +16,7 @@ backend_suite!(
     healthz_answers_while_the_process_is_up,
     readyz_follows_the_database,
     metrics_are_prometheus_text,
+    metrics_require_the_metrics_token,
     status_counts_stored_events_over_rest,
     server_function_and_rest_agree,
     every_page_renders_the_navigation,
@@ -50,7 +51,7 @@ async fn readyz_follows_the_database(db: TestDb) {
 
 async fn metrics_are_prometheus_text(db: TestDb) {
     db.get("/healthz").await;
-    let (status, headers, body) = db.get("/metrics").await;
+    let (status, headers, body) = db.metrics().await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         headers["content-type"]
@@ -65,6 +66,56 @@ async fn metrics_are_prometheus_text(db: TestDb) {
     assert!(
         body.contains(r#"vigil_http_requests_total{method="GET",route="/healthz",status="200"}"#),
         "{body}"
+    );
+}
+
+/// `/metrics` names watched files and sources: by default nobody may read it, not even an
+/// administrator's session; with a token configured, only that token opens it.
+async fn metrics_require_the_metrics_token(db: TestDb) {
+    let (status, headers, body) = db.get("/metrics").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        headers["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["error"]["code"], "unauthorized");
+    assert!(!body.contains("vigil_"), "{body}");
+    let admin = db.token("metrics-admin", &["admin"]).await;
+    assert_eq!(
+        db.get_with("/metrics", &admin).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        db.get_with("/metrics", common::METRICS_TOKEN).await.0,
+        StatusCode::UNAUTHORIZED,
+        "no token is configured on this server"
+    );
+
+    let mut state = db.state.clone();
+    let mut config = (*state.config).clone();
+    config.metrics_token = Some(common::METRICS_TOKEN.to_string());
+    state.config = std::sync::Arc::new(config);
+    let get = |token: &str| {
+        let req = Request::get("/metrics")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        tower::ServiceExt::oneshot(server::router(state.clone()), req)
+    };
+    assert_eq!(
+        get("wrong-token-of-some-length").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&admin).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(common::METRICS_TOKEN).await.unwrap().status(),
+        StatusCode::OK
     );
 }
 

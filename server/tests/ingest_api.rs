@@ -20,6 +20,7 @@ backend_suite!(
     raw_lines_are_parsed_like_files,
     permissions_separate_sending_from_reading,
     values_too_wide_for_their_columns_are_cut_not_refused,
+    the_permission_is_checked_before_the_body_is_read,
 );
 
 /// MariaDB refuses values wider than a column and dates before year 1000: such an event is
@@ -186,7 +187,7 @@ async fn items_that_are_not_objects_are_rejected_alone(db: TestDb) {
     assert_eq!(found, ["kept 1", "kept 2", "kept 3", "kept 4"]);
 
     // Counted at /metrics (the recorder is shared by every test in this process, so at least).
-    let (_, _, metrics) = db.get("/metrics").await;
+    let (_, _, metrics) = db.metrics().await;
     let rejected: f64 = metrics
         .lines()
         .find(|l| l.starts_with("vigil_ingest_rejected_total{source=\"api\"}"))
@@ -380,6 +381,32 @@ async fn permissions_separate_sending_from_reading(db: TestDb) {
         StatusCode::OK
     );
     assert_eq!(messages(&db, &admin, "").await, ["x"]);
+}
+
+/// A caller without `ingest.write` is refused before the body is looked at: oversized,
+/// malformed and wrongly typed bodies all answer 403, never 400, 413 or 415.
+async fn the_permission_is_checked_before_the_body_is_read(db: TestDb) {
+    let (_, reader) = tokens(&db).await;
+    let too_big = vec![b'{'; 16 * 1024 * 1024 + 1];
+    let cases: Vec<(&str, Option<&str>, Body)> = vec![
+        ("/api/v1/logs", Some(JSON), Body::from(too_big.clone())),
+        ("/api/v1/logs", Some(JSON), Body::from("{\"a\": ")),
+        ("/api/v1/logs", Some(NDJSON), Body::from("not json\n")),
+        ("/api/v1/logs", Some("application/xml"), Body::from("<x/>")),
+        ("/api/v1/logs", Some(JSON), Body::empty()),
+        ("/api/v1/logs/raw", Some(TEXT), Body::from(too_big)),
+        (
+            "/api/v1/logs/raw",
+            Some(JSON),
+            Body::from("{\"raw_log\": 5}"),
+        ),
+        ("/api/v1/logs/raw", None, Body::from("a line")),
+    ];
+    for (i, (uri, ct, body)) in cases.into_iter().enumerate() {
+        let (status, answer) = post(&db, uri, &reader, ct, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "case {i}: {answer}");
+        assert_eq!(answer["error"]["code"], "forbidden", "case {i}: {answer}");
+    }
 }
 
 #[test]

@@ -139,6 +139,7 @@ async fn mariadb_outage_of_30_s_pauses_then_catches_up_without_loss_or_duplicate
         idle_flush: Duration::from_millis(200),
         parser: ParserKind::Auto,
         processed_dir: dir.path().join("processed"),
+        secrets_dir: dir.path().join("secrets"),
     };
     let watch = Watch::start(watch_cfg.clone(), state.ingest.clone())
         .await

@@ -72,7 +72,8 @@ fn serve_answers_logs_json_to_files_and_stops_on_sigterm() {
         .read_to_string(&mut stdout)
         .unwrap();
     assert!(stdout.contains("created the user `admin`"), "{stdout}");
-    let saved = std::fs::read_to_string(dir.path().join("initial-admin-password")).unwrap();
+    let saved = std::fs::read_to_string(dir.path().join("secrets/initial-admin-password")).unwrap();
+    assert!(!dir.path().join("initial-admin-password").exists());
     assert!(
         stdout.contains(saved.trim()),
         "printed password matches the file"

@@ -19,6 +19,7 @@ use server::parse::flags::TIMESTAMP_INFERRED;
 use server::store::{bronze_event_data as events, source};
 
 const LOGGER: &str = "/usr/bin/logger";
+const METRICS_TOKEN: &str = "syslog-suite-metrics-token";
 const FAILED_LOGIN: &str = "Failed password for invalid user admin from 203.0.113.9 port 4242 ssh2";
 /// How long a test waits for events to be stored before it fails.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -80,6 +81,7 @@ impl Vigil {
             .env("VIGIL_LISTEN", format!("127.0.0.1:{http}"))
             .env("VIGIL_SYSLOG_UDP", format!("127.0.0.1:{udp}"))
             .env("VIGIL_SYSLOG_TCP", format!("127.0.0.1:{tcp}"))
+            .env("VIGIL_METRICS_TOKEN", METRICS_TOKEN)
             .stdout(Stdio::null())
             // A file, not a pipe: nobody reads it while the server runs.
             .stderr(std::fs::File::create(&stderr).unwrap())
@@ -212,7 +214,8 @@ async fn logger_messages_over_udp_and_tcp_are_stored_as_parsed_events() {
     // The connection gauge drops as the logger connections' tasks end: poll for it too.
     let start = Instant::now();
     loop {
-        let (status, metrics) = get(vigil.http, "/metrics").unwrap();
+        let (status, metrics) =
+            common::process::http_get_with(vigil.http, "/metrics", Some(METRICS_TOKEN)).unwrap();
         assert_eq!(status, 200);
         let missing: Vec<&str> = [
             r#"vigil_syslog_messages_total{transport="udp"} 1"#,

@@ -25,6 +25,7 @@ fn config(dir: &Path, mode: WatchMode, patterns: &[&str]) -> WatchConfig {
         idle_flush: Duration::from_millis(300),
         parser: ParserKind::Auto,
         processed_dir: dir.join("processed"),
+        secrets_dir: dir.join("secrets"),
     }
 }
 
@@ -271,7 +272,126 @@ backend_suite!(
     reads_gzip_once_and_skips_binary_files,
     drop_mode_moves_ingested_files,
     a_restart_resumes_at_the_checkpoint,
+    symbolic_links_are_never_followed_and_secrets_never_read,
+    lines_over_the_limit_are_stored_cut_and_flagged,
 );
+
+/// Raw lines from the watched directory, in storing order.
+async fn raws(db: &TestDb) -> Vec<(String, i32)> {
+    use sea_orm::QueryOrder;
+    events::Entity::find()
+        .filter(events::Column::Source.eq("watch"))
+        .order_by_asc(events::Column::Id)
+        .all(&db.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.raw, e.flags))
+        .collect()
+}
+
+/// Whoever may drop files into the watched directory may place links: to the signing key in
+/// the data directory, to a file elsewhere, to a directory elsewhere. None is followed; the
+/// regular file beside them is read. Watching the whole data directory does not expose the
+/// secrets directory either.
+async fn symbolic_links_are_never_followed_and_secrets_never_read(db: TestDb) {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let secrets = server::data_dir::prepare(&data).unwrap();
+    server::auth::keys::signing_secret(None, &secrets).unwrap();
+    let key_text = std::fs::read_to_string(secrets.join("jwt-signing.key")).unwrap();
+    let key_text = key_text.trim();
+    assert!(key_text.len() > 40);
+    let outside = root.path().join("shadow");
+    std::fs::write(&outside, "root:$6$outsidesecret:19000:0:99999:7:::\n").unwrap();
+    let outside_dir = root.path().join("elsewhere");
+    std::fs::create_dir_all(&outside_dir).unwrap();
+    std::fs::write(outside_dir.join("c.log"), "from a linked directory\n").unwrap();
+
+    let inbox = data.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::os::unix::fs::symlink("../secrets/jwt-signing.key", inbox.join("a.log")).unwrap();
+    std::os::unix::fs::symlink(&outside, inbox.join("b.log")).unwrap();
+    std::os::unix::fs::symlink(&outside_dir, inbox.join("sub")).unwrap();
+    append(&inbox.join("ok.log"), &lines("ok", 0..3));
+
+    let mut cfg = config(&data, WatchMode::Tail, &["**/*"]);
+    cfg.dir = data.clone();
+    cfg.secrets_dir = secrets.clone();
+    let watch = start(&db, &cfg).await;
+    assert_eq!(settle(&db, 3).await, (3, 3));
+    // A link made while watching is not read either, nor after the next rescans.
+    std::os::unix::fs::symlink("../secrets/jwt-signing.key", inbox.join("late.log")).unwrap();
+    append(&inbox.join("ok.log"), &lines("late", 0..1));
+    assert_eq!(settle(&db, 4).await, (4, 4));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let stored = raws(&db).await;
+    assert_eq!(stored.len(), 4, "{stored:?}");
+    for (raw, _) in &stored {
+        assert!(raw.contains("Failed password for invalid user"), "{raw}");
+        assert!(!raw.contains(key_text), "the signing key was ingested");
+        assert!(
+            !raw.contains("outsidesecret"),
+            "a file outside was ingested"
+        );
+        assert!(
+            !raw.contains("linked directory"),
+            "a linked directory was read"
+        );
+    }
+    watch.stop().await;
+}
+
+/// A line longer than the limit is stored cut to the limit and flagged truncated, whether it
+/// ends with a newline, waits unterminated at the end of a file, or comes out of a `.gz` with
+/// no newline at all; the lines around it are stored whole.
+async fn lines_over_the_limit_are_stored_cut_and_flagged(db: TestDb) {
+    use server::parse::{MAX_LINE_BYTES, flags};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), WatchMode::Tail, &["*"]);
+    std::fs::create_dir_all(&cfg.dir).unwrap();
+    let mut text = b"first line\n".to_vec();
+    text.extend(std::iter::repeat_n(b'x', 3 << 20));
+    text.extend(b"\nafter line\n");
+    text.extend(std::iter::repeat_n(b'w', 2 << 20));
+    std::fs::write(cfg.dir.join("long.log"), &text).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(cfg.dir.join("long.log.gz")).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&vec![b'y'; 5 << 20]).unwrap();
+    enc.finish().unwrap();
+    let watch = start(&db, &cfg).await;
+    settle(&db, 5).await;
+    let stored = raws(&db).await;
+    assert_eq!(
+        stored.len(),
+        5,
+        "{:?}",
+        stored.iter().map(|(r, f)| (r.len(), f)).collect::<Vec<_>>()
+    );
+    let truncated = |(raw, fl): &(String, i32), byte: u8| {
+        raw.len() == MAX_LINE_BYTES
+            && raw.bytes().all(|b| b == byte)
+            && fl & flags::TRUNCATED as i32 != 0
+    };
+    let whole =
+        |(raw, fl): &(String, i32), text: &str| raw == text && fl & flags::TRUNCATED as i32 == 0;
+    for (byte, name) in [
+        (b'x', "newline-terminated"),
+        (b'w', "unterminated"),
+        (b'y', "gzip"),
+    ] {
+        assert_eq!(
+            stored.iter().filter(|r| truncated(r, byte)).count(),
+            1,
+            "the {name} long line"
+        );
+    }
+    assert_eq!(stored.iter().filter(|r| whole(r, "first line")).count(), 1);
+    assert_eq!(stored.iter().filter(|r| whole(r, "after line")).count(), 1);
+    watch.stop().await;
+}
 
 /// A hook sees every parsed event before it is stored, and what it adds is stored.
 struct Tagger;

@@ -1,5 +1,5 @@
-//! The access-token signing secret: from configuration, or generated once and kept in the data
-//! directory readable by its owner only.
+//! The access-token signing secret: from configuration, or generated once and kept in the
+//! secrets directory ([`crate::data_dir`]) readable by its owner only.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,14 +8,16 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 
-const FILE: &str = "jwt-signing.key";
+/// The file in the secrets directory that holds the generated signing key.
+pub const SIGNING_KEY_FILE: &str = "jwt-signing.key";
+const FILE: &str = SIGNING_KEY_FILE;
 
-/// The configured secret, else the one stored in `data_dir`, else a new one stored there.
-pub fn signing_secret(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+/// The configured secret, else the one stored in `secrets_dir`, else a new one stored there.
+pub fn signing_secret(configured: Option<&str>, secrets_dir: &Path) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = configured {
         return Ok(secret.as_bytes().to_vec());
     }
-    let path = data_dir.join(FILE);
+    let path = secrets_dir.join(FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) => STANDARD
             .decode(text.trim())

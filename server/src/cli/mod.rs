@@ -20,7 +20,7 @@ use crate::config::{Config, ConfigArgs};
                   environment, which overrides the file. Without a subcommand Vigil serves.\n\n\
                   On first start with no users, `serve` creates `admin` with the password in \
                   VIGIL_ADMIN_PASSWORD (environment only, never a flag), or generates one, prints \
-                  it once and writes it to DATA_DIR/initial-admin-password (mode 0600)."
+                  it once and writes it to DATA_DIR/secrets/initial-admin-password (mode 0600)."
 )]
 pub struct Cli {
     #[command(flatten)]

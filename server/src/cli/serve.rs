@@ -6,6 +6,8 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    // Before anything else creates the data directory with the default mode.
+    crate::data_dir::prepare(&config.data_dir)?;
     let _log = crate::logging::init(&config)?;
     let listen = config.listen;
     tracing::info!(
@@ -31,7 +33,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(secret) =
         crate::service::users::bootstrap_admin(&state.db, &data_dir, configured).await?
     {
-        let file = data_dir.join(crate::service::users::INITIAL_ADMIN_PASSWORD_FILE);
+        let file = crate::data_dir::secrets_dir(&data_dir)
+            .join(crate::service::users::INITIAL_ADMIN_PASSWORD_FILE);
         println!();
         println!("  Vigil created the user `admin` with this password (shown only once):");
         println!();

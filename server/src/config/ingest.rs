@@ -54,6 +54,31 @@ pub struct IngestArgs {
     /// [default: 127.0.0.1:5514].
     #[arg(long, env = "VIGIL_SYSLOG_TCP", global = true, value_name = "ADDR")]
     pub syslog_tcp: Option<String>,
+    /// Most TCP syslog connections open at once, from everyone together [default: 1024].
+    #[arg(
+        long,
+        env = "VIGIL_SYSLOG_TCP_MAX_CONNECTIONS",
+        global = true,
+        value_name = "N"
+    )]
+    pub syslog_tcp_max_connections: Option<String>,
+    /// Most TCP syslog connections open at once from one address (an IPv6 /64 counts as one
+    /// address) [default: 32].
+    #[arg(
+        long,
+        env = "VIGIL_SYSLOG_TCP_MAX_PER_ADDRESS",
+        global = true,
+        value_name = "N"
+    )]
+    pub syslog_tcp_max_per_address: Option<String>,
+    /// Seconds a TCP syslog connection may stay silent before it is closed [default: 300].
+    #[arg(
+        long,
+        env = "VIGIL_SYSLOG_TCP_IDLE_TIMEOUT_SECS",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub syslog_tcp_idle_timeout_secs: Option<String>,
     /// Parser for syslog messages [default: auto].
     #[arg(long, env = "VIGIL_SYSLOG_PARSER", global = true, value_name = "KIND")]
     pub syslog_parser: Option<String>,
@@ -78,6 +103,9 @@ pub(super) struct IngestFile {
     syslog_udp: Option<String>,
     syslog_tcp: Option<String>,
     syslog_parser: Option<String>,
+    syslog_tcp_max_connections: Option<u32>,
+    syslog_tcp_max_per_address: Option<u32>,
+    syslog_tcp_idle_timeout_secs: Option<u64>,
     ingest_batch_size: Option<u32>,
     ingest_flush_ms: Option<u64>,
 }
@@ -101,6 +129,8 @@ pub struct WatchConfig {
     pub idle_flush: Duration,
     pub parser: ParserKind,
     pub processed_dir: PathBuf,
+    /// Never read, even when the watched directory contains it ([`crate::data_dir`]).
+    pub secrets_dir: PathBuf,
 }
 
 /// Validated ingestion settings.
@@ -110,8 +140,29 @@ pub struct IngestConfig {
     pub syslog_udp: Option<SocketAddr>,
     pub syslog_tcp: Option<SocketAddr>,
     pub syslog_parser: ParserKind,
+    pub syslog_tcp_limits: SyslogTcpLimits,
     pub batch_size: usize,
     pub flush_interval: Duration,
+}
+
+/// What one sender, and everyone together, may hold open on the TCP syslog listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyslogTcpLimits {
+    pub max_connections: usize,
+    /// Per address; an IPv6 /64 counts as one address.
+    pub max_per_address: usize,
+    /// A connection that sends nothing for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+impl Default for SyslogTcpLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            max_per_address: 32,
+            idle_timeout: Duration::from_secs(300),
+        }
+    }
 }
 
 impl Default for IngestConfig {
@@ -121,6 +172,7 @@ impl Default for IngestConfig {
             syslog_udp: None,
             syslog_tcp: None,
             syslog_parser: ParserKind::Auto,
+            syslog_tcp_limits: SyslogTcpLimits::default(),
             batch_size: 5000,
             flush_interval: Duration::from_millis(250),
         }
@@ -293,6 +345,54 @@ impl IngestConfig {
             || ParserKind::Auto,
             parser_kind,
         )?;
+        let limits = SyslogTcpLimits::default();
+        let at_most = |max: u32| {
+            move |v: &str| {
+                let n = positive(v)?;
+                if n > max {
+                    Err(format!("must be at most {max}"))
+                } else {
+                    Ok(n as usize)
+                }
+            }
+        };
+        let max_connections = parse(
+            "syslog_tcp_max_connections",
+            pick(
+                "syslog_tcp_max_connections",
+                args.syslog_tcp_max_connections.as_ref(),
+                file.syslog_tcp_max_connections.map(|n| n.to_string()),
+                file_path,
+            ),
+            || limits.max_connections,
+            at_most(1_000_000),
+        )?;
+        let max_per_address = parse(
+            "syslog_tcp_max_per_address",
+            pick(
+                "syslog_tcp_max_per_address",
+                args.syslog_tcp_max_per_address.as_ref(),
+                file.syslog_tcp_max_per_address.map(|n| n.to_string()),
+                file_path,
+            ),
+            || limits.max_per_address,
+            at_most(1_000_000),
+        )?;
+        let idle_timeout = parse(
+            "syslog_tcp_idle_timeout_secs",
+            pick(
+                "syslog_tcp_idle_timeout_secs",
+                args.syslog_tcp_idle_timeout_secs.as_ref(),
+                file.syslog_tcp_idle_timeout_secs.map(|n| n.to_string()),
+                file_path,
+            ),
+            || limits.idle_timeout,
+            |v| match v.trim().parse::<u64>() {
+                Ok(n) if (1..=86_400).contains(&n) => Ok(Duration::from_secs(n)),
+                Ok(_) => Err("must be between 1 and 86400".into()),
+                Err(e) => Err(e.to_string()),
+            },
+        )?;
         let batch_size = parse(
             "ingest_batch_size",
             pick(
@@ -331,10 +431,16 @@ impl IngestConfig {
                 idle_flush: watch_idle_flush,
                 parser: watch_parser,
                 processed_dir: data_dir.join("processed"),
+                secrets_dir: crate::data_dir::secrets_dir(data_dir),
             }),
             syslog_udp,
             syslog_tcp,
             syslog_parser,
+            syslog_tcp_limits: SyslogTcpLimits {
+                max_connections,
+                max_per_address,
+                idle_timeout,
+            },
             batch_size,
             flush_interval,
         })
@@ -363,6 +469,9 @@ mod tests {
         assert_eq!(cfg.syslog_udp.unwrap().to_string(), "127.0.0.1:5514");
         assert_eq!(cfg.syslog_tcp.unwrap().to_string(), "127.0.0.1:5514");
         assert_eq!(cfg.batch_size, 5000);
+        assert_eq!(cfg.syslog_tcp_limits.max_connections, 1024);
+        assert_eq!(cfg.syslog_tcp_limits.max_per_address, 32);
+        assert_eq!(cfg.syslog_tcp_limits.idle_timeout, Duration::from_secs(300));
     }
 
     #[test]
@@ -416,6 +525,20 @@ mod tests {
                     ..IngestArgs::default()
                 },
                 "`watch_parser`",
+            ),
+            (
+                IngestArgs {
+                    syslog_tcp_max_per_address: Some("0".into()),
+                    ..IngestArgs::default()
+                },
+                "`syslog_tcp_max_per_address`",
+            ),
+            (
+                IngestArgs {
+                    syslog_tcp_idle_timeout_secs: Some("never".into()),
+                    ..IngestArgs::default()
+                },
+                "`syslog_tcp_idle_timeout_secs`",
             ),
             (
                 IngestArgs {

@@ -16,12 +16,17 @@ use serde_json::{Map, Value};
 
 use super::checkpoint::{CheckpointMark, FINGERPRINT_BYTES, Fingerprint};
 use super::{IngestError, IngestHandle, RawLine, SourceRef, Submission};
-use crate::parse::{ParserKind, ZeekState, looks_binary};
+use crate::parse::{MAX_LINE_BYTES, ParserKind, ZeekState, looks_binary};
 
 /// Lines per submission; also bounded by [`CHUNK_BYTES`].
 const LINES_PER_SUBMISSION: usize = 2000;
 /// Bytes read at a time.
 const CHUNK_BYTES: usize = 1 << 20;
+/// Bytes of one line kept in memory: the line limit plus one, so the sanitizer sees the
+/// overflow, cuts at a char boundary and flags the event as truncated. The rest of a longer
+/// line is read and counted but not kept, so a file without newlines (or a `.gz` bomb) costs
+/// no more memory than one long line.
+const KEEP_BYTES: usize = MAX_LINE_BYTES + 1;
 
 /// Why a file is not read.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +35,8 @@ pub enum TailError {
     Io(#[from] io::Error),
     #[error("binary file skipped")]
     Binary,
+    #[error("the path no longer names the file found there")]
+    Replaced,
     #[error(transparent)]
     Pipeline(#[from] IngestError),
 }
@@ -54,8 +61,10 @@ pub struct TailedFile {
     reader: Reader,
     /// Bytes stored or on their way: everything before this offset has been submitted.
     pub offset: u64,
-    /// Bytes of an unterminated last line after `offset`, and since when their count is unchanged.
+    /// The kept start (at most [`KEEP_BYTES`]) of an unterminated last line after `offset`, its
+    /// full length in bytes, and since when that length is unchanged.
     pending: Vec<u8>,
+    pending_len: u64,
     pending_since: Option<Instant>,
     source: SourceRef,
     parser: ParserKind,
@@ -77,15 +86,46 @@ pub struct PollStats {
 }
 
 impl TailedFile {
-    /// Opens `path` and positions it at its checkpoint among `checkpoints` (fingerprint key to
-    /// offset), or at the start.
+    /// Opens `path`, following symbolic links (the operator named it), and positions it at its
+    /// checkpoint among `checkpoints` (fingerprint key to offset), or at the start.
     pub fn open(
         path: &Path,
         source: SourceRef,
         parser: ParserKind,
         checkpoints: &HashMap<String, u64>,
     ) -> Result<Self, TailError> {
-        let mut file = File::open(path)?;
+        Self::read_from(File::open(path)?, path, source, parser, checkpoints)
+    }
+
+    /// Opens a file found in the watched directory, never through a symbolic link
+    /// (`O_NOFOLLOW`), and only if it is still the file `expected` (device, inode) that the walk
+    /// saw: a link or another file swapped in between the walk and the open is not read.
+    pub fn open_watched(
+        path: &Path,
+        expected: (u64, u64),
+        source: SourceRef,
+        parser: ParserKind,
+        checkpoints: &HashMap<String, u64>,
+    ) -> Result<Self, TailError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() || (meta.dev(), meta.ino()) != expected {
+            return Err(TailError::Replaced);
+        }
+        Self::read_from(file, path, source, parser, checkpoints)
+    }
+
+    fn read_from(
+        mut file: File,
+        path: &Path,
+        source: SourceRef,
+        parser: ParserKind,
+        checkpoints: &HashMap<String, u64>,
+    ) -> Result<Self, TailError> {
         let meta = file.metadata()?;
         let (dev, inode) = (meta.dev(), meta.ino());
         let mut head = vec![0; FINGERPRINT_BYTES];
@@ -99,25 +139,26 @@ impl TailedFile {
         let key = fingerprint.key();
         let offset = checkpoints.get(&key).copied().unwrap_or(0);
         let gz = path.extension().is_some_and(|e| e == "gz");
+        // Sniff the (uncompressed) start for binary content and Zeek headers, through the open
+        // handle: the path may name something else by now.
+        let sniff = if gz {
+            file.seek(SeekFrom::Start(0))?;
+            let mut probe = flate2::read::MultiGzDecoder::new(&file);
+            let mut buf = vec![0; 8192];
+            let n = read_full(&mut probe, &mut buf).unwrap_or(0);
+            buf.truncate(n);
+            buf
+        } else {
+            head.clone()
+        };
         file.seek(SeekFrom::Start(0))?;
-        let mut reader = if gz {
+        let reader = if gz {
             Reader::Gzip {
                 decoder: Box::new(flate2::read::MultiGzDecoder::new(file)),
                 done: false,
             }
         } else {
             Reader::Plain(file)
-        };
-        // Sniff the (uncompressed) start for binary content and Zeek headers.
-        let sniff = match &mut reader {
-            Reader::Plain(_) => head.clone(),
-            Reader::Gzip { .. } => {
-                let mut probe = flate2::read::MultiGzDecoder::new(File::open(path)?);
-                let mut buf = vec![0; 8192];
-                let n = read_full(&mut probe, &mut buf).unwrap_or(0);
-                buf.truncate(n);
-                buf
-            }
         };
         if looks_binary(&sniff) {
             return Err(TailError::Binary);
@@ -137,6 +178,7 @@ impl TailedFile {
             reader,
             offset: 0,
             pending: Vec::new(),
+            pending_len: 0,
             pending_since: None,
             source,
             parser,
@@ -157,27 +199,38 @@ impl TailedFile {
     /// Moves the read position to `offset`. Zeek files are re-read from the start without
     /// submitting, so their header state is rebuilt.
     fn seek_to(&mut self, offset: u64) -> io::Result<()> {
+        // The skipped start, for Zeek files only (bounded), read through the open handle.
+        let mut skipped = Vec::new();
+        let replay = if self.zeek.is_some() {
+            offset.min(64 << 20)
+        } else {
+            0
+        };
+        match &mut self.reader {
+            Reader::Plain(f) => {
+                if replay > 0 {
+                    skipped = vec![0; replay as usize];
+                    let n = read_at(f, &mut skipped, 0)?;
+                    skipped.truncate(n);
+                }
+                f.seek(SeekFrom::Start(offset))?;
+            }
+            Reader::Gzip { decoder, .. } => {
+                (&mut **decoder).take(replay).read_to_end(&mut skipped)?;
+                let rest = offset - skipped.len() as u64;
+                io::copy(&mut (&mut **decoder).take(rest), &mut io::sink())?;
+            }
+        }
         if let Some(zeek) = &self.zeek
-            && offset > 0
+            && !skipped.is_empty()
         {
             let mut state = zeek.lock().unwrap_or_else(|e| e.into_inner());
-            let mut buf = vec![0; offset.min(64 << 20) as usize];
-            let mut f = File::open(&self.path)?;
-            let n = read_full(&mut f, &mut buf)?;
             let ctx = crate::parse::ParseContext::new(Utc::now());
-            for line in buf[..n].split(|b| *b == b'\n') {
+            for line in skipped.split(|b| *b == b'\n') {
                 if line.starts_with(b"#") {
                     let (text, _) = crate::parse::sanitize(line);
                     state.feed(&text, &ctx);
                 }
-            }
-        }
-        match &mut self.reader {
-            Reader::Plain(f) => {
-                f.seek(SeekFrom::Start(offset))?;
-            }
-            Reader::Gzip { decoder, .. } => {
-                io::copy(&mut (&mut **decoder).take(offset), &mut io::sink())?;
             }
         }
         self.offset = offset;
@@ -213,7 +266,7 @@ impl TailedFile {
 
     /// True when an unterminated last line is waiting.
     pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+        self.pending_len > 0
     }
 
     /// Starts over at offset 0: the file was truncated in place (copytruncate).
@@ -230,6 +283,7 @@ impl TailedFile {
         self.fingerprint = Fingerprint::new(self.dev, self.inode, &head);
         self.key = self.fingerprint.key();
         self.pending.clear();
+        self.pending_len = 0;
         self.pending_since = None;
         if let Some(z) = &self.zeek {
             *z.lock().unwrap_or_else(|e| e.into_inner()) = ZeekState::new();
@@ -280,11 +334,13 @@ impl TailedFile {
             let mut data = &buf[..n];
             self.pending_since = None;
             while let Some(nl) = data.iter().position(|b| *b == b'\n') {
-                let mut line = std::mem::take(&mut self.pending);
-                line.extend_from_slice(&data[..nl]);
+                self.keep(&data[..nl]);
                 data = &data[nl + 1..];
-                let consumed = line.len() as u64 + 1;
-                strip_cr(&mut line);
+                let consumed = std::mem::take(&mut self.pending_len) + 1;
+                let mut line = std::mem::take(&mut self.pending);
+                if line.len() < KEEP_BYTES {
+                    strip_cr(&mut line);
+                }
                 stats.bytes += consumed;
                 self.offset += consumed;
                 batch_bytes += line.len();
@@ -297,15 +353,17 @@ impl TailedFile {
                     batch_bytes = 0;
                 }
             }
-            self.pending.extend_from_slice(data);
+            self.keep(data);
         }
-        if !self.pending.is_empty() {
+        if self.has_pending() {
             let since = *self.pending_since.get_or_insert_with(Instant::now);
             let idle = idle_flush.is_some_and(|d| since.elapsed() >= d);
             if flush_pending || idle || self.finished() {
                 let mut line = std::mem::take(&mut self.pending);
-                let consumed = line.len() as u64;
-                strip_cr(&mut line);
+                let consumed = std::mem::take(&mut self.pending_len);
+                if line.len() < KEEP_BYTES {
+                    strip_cr(&mut line);
+                }
                 self.offset += consumed;
                 stats.bytes += consumed;
                 self.pending_since = None;
@@ -317,6 +375,15 @@ impl TailedFile {
             self.submit(handle, lines)?;
         }
         Ok(stats)
+    }
+
+    /// Adds `bytes` to the unterminated line: all of them to its length, as many as fit within
+    /// [`KEEP_BYTES`] to its kept start.
+    fn keep(&mut self, bytes: &[u8]) {
+        let room = KEEP_BYTES.saturating_sub(self.pending.len());
+        self.pending
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.pending_len += bytes.len() as u64;
     }
 
     fn raw_line(&self, bytes: Vec<u8>) -> RawLine {
@@ -419,4 +486,75 @@ fn read_at(f: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use sea_orm::{EntityTrait, QueryOrder};
+
+    use super::*;
+    use crate::config::Config;
+    use crate::store::bronze_event_data as events;
+
+    /// A line without a newline far longer than the limit keeps only the limit (plus one byte)
+    /// in memory while it waits, yet its whole length is counted, so the next line starts
+    /// where it should; both are stored, the long one cut and flagged.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unterminated_line_keeps_at_most_the_limit_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("vigil.db").display()
+        );
+        let config = Config::for_database(&url, dir.path());
+        let db = crate::store::connect(&config).await.unwrap();
+        crate::store::migrate(&db).await.unwrap();
+        let handle = IngestHandle::start(db.clone(), &config.ingest);
+        let source = handle
+            .source("tail-test", "watch", serde_json::json!({}))
+            .await
+            .unwrap();
+        let path = dir.path().join("one-line.log");
+        let long = 8 * CHUNK_BYTES;
+        std::fs::write(&path, vec![b'x'; long]).unwrap();
+
+        let (file, path) = tokio::task::spawn_blocking(move || {
+            let mut f = TailedFile::open(&path, source, ParserKind::Raw, &HashMap::new()).unwrap();
+            let stats = f.poll(&handle, false, None).unwrap();
+            assert_eq!(stats.lines, 0, "the line is not complete yet");
+            assert!(f.has_pending());
+            assert_eq!(f.pending_len, long as u64);
+            assert_eq!(
+                f.pending.len(),
+                KEEP_BYTES,
+                "memory does not grow with the line"
+            );
+            let mut out = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            out.write_all(b"\nthe next line\n").unwrap();
+            let stats = f.poll(&handle, false, None).unwrap();
+            assert_eq!(stats.lines, 2);
+            f.wait_stored().unwrap();
+            (f, path)
+        })
+        .await
+        .unwrap();
+        assert_eq!(file.offset, std::fs::metadata(&path).unwrap().len());
+
+        let rows = events::Entity::find()
+            .order_by_asc(events::Column::Id)
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].raw.len(), MAX_LINE_BYTES);
+        assert!(rows[0].raw.bytes().all(|b| b == b'x'));
+        assert_ne!(rows[0].flags & crate::parse::flags::TRUNCATED as i32, 0);
+        assert_eq!(rows[1].raw, "the next line");
+        assert_eq!(rows[1].flags & crate::parse::flags::TRUNCATED as i32, 0);
+    }
 }

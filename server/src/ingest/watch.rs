@@ -14,6 +14,12 @@
 //!
 //! In `drop` mode a file is read once to its end, and moved to the processed directory once
 //! its events are committed; its checkpoint is removed after the move.
+//!
+//! Symbolic links are never followed, neither to files nor to directories, wherever they point:
+//! whoever may drop files into the directory could otherwise link to the signing key or to
+//! `/etc/shadow` and read it back as events. Links are skipped with a warning (once per path),
+//! files are opened with `O_NOFOLLOW` and must still be the inode the walk found, and the
+//! secrets directory is never read even when the watched directory contains it.
 
 use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
@@ -119,6 +125,7 @@ impl Watch {
             checkpoints,
             files: HashMap::new(),
             skipped: HashSet::new(),
+            links: HashSet::new(),
             pruned: false,
             finishing: HashMap::new(),
         };
@@ -169,6 +176,8 @@ struct Scanner {
     files: HashMap<(u64, u64), TailedFile>,
     /// Files not read (binary), by (device, inode), so the warning is given once.
     skipped: HashSet<(u64, u64)>,
+    /// Symbolic links found, so the warning about each is given once.
+    links: HashSet<PathBuf>,
     /// Whether checkpoints of files no longer present were removed (once, at the first scan).
     pruned: bool,
     /// Drop mode: files read to their end, waiting for their events to be committed.
@@ -213,7 +222,7 @@ impl Scanner {
             // A path that is new, renamed or now another inode means: look at the whole tree.
             let mut poll: Vec<(u64, u64)> = Vec::new();
             for p in &changed {
-                match std::fs::metadata(p) {
+                match std::fs::symlink_metadata(p) {
                     Ok(m) if m.is_file() && self.files.contains_key(&(m.dev(), m.ino())) => {
                         let key = (m.dev(), m.ino());
                         if self.files.get(&key).is_some_and(|f| f.path == *p) {
@@ -237,21 +246,42 @@ impl Scanner {
         }
     }
 
-    /// True for a path under the directory that matches a pattern (and is not in processed/).
+    /// True for a path under the directory that matches a pattern (and is not in processed/
+    /// or the secrets directory).
     fn wanted(&self, path: &Path) -> bool {
         let Ok(rel) = path.strip_prefix(&self.config.dir) else {
             return false;
         };
-        !path.starts_with(&self.config.processed_dir) && self.globs.is_match(rel)
+        !path.starts_with(&self.config.processed_dir)
+            && !path.starts_with(&self.config.secrets_dir)
+            && self.globs.is_match(rel)
     }
 
     fn rescan(&mut self) {
         let mut found: Vec<(PathBuf, std::fs::Metadata)> = Vec::new();
-        walk(&self.config.dir, &mut |path, meta| {
-            if self.wanted(path) {
-                found.push((path.to_owned(), meta.clone()));
+        let mut links: HashSet<PathBuf> = HashSet::new();
+        // Compared by identity, so no spelling of the path gets around it.
+        let secrets = std::fs::metadata(&self.config.secrets_dir)
+            .ok()
+            .map(|m| (m.dev(), m.ino()));
+        walk(&self.config.dir, secrets, &mut |path, entry| match entry {
+            Entry::File(meta) => {
+                if self.wanted(path) {
+                    found.push((path.to_owned(), meta.clone()));
+                }
+            }
+            Entry::Link => {
+                links.insert(path.to_owned());
             }
         });
+        for link in &links {
+            if !self.links.contains(link) {
+                tracing::warn!(file = %link.display(), "symbolic link skipped: links in the watched directory are never followed");
+                metrics::counter!("vigil_ingest_skipped_files_total", "source" => SOURCE_NAME)
+                    .increment(1);
+            }
+        }
+        self.links = links;
         let mut seen: HashSet<(u64, u64)> = HashSet::new();
         // Files gone from their path are drained first, so a rotated file's last lines come
         // before the new file's first ones.
@@ -299,8 +329,9 @@ impl Scanner {
                 // An empty file has no identity yet; it is picked up once it has content.
                 continue;
             }
-            match TailedFile::open(
+            match TailedFile::open_watched(
                 &path,
+                key,
                 self.source.clone(),
                 self.config.parser,
                 &self.checkpoints,
@@ -470,21 +501,35 @@ fn warn_read(path: &Path, err: &TailError) {
     tracing::warn!(file = %path.display(), error = %err, "cannot read file");
 }
 
-/// Every regular file under `dir`, recursively, without following symbolic links to
-/// directories.
-fn walk(dir: &Path, f: &mut dyn FnMut(&Path, &std::fs::Metadata)) {
+/// What [`walk`] reports.
+enum Entry<'a> {
+    /// A regular file, with its own metadata (not a link target's).
+    File(&'a std::fs::Metadata),
+    /// A symbolic link, not followed.
+    Link,
+}
+
+/// Every regular file and symbolic link under `dir`, recursively, never following a link and
+/// never entering the directory `skip` (device, inode). Other kinds (FIFOs, sockets, devices)
+/// are left out: reading them could block or never end.
+fn walk(dir: &Path, skip: Option<(u64, u64)>, f: &mut dyn FnMut(&Path, Entry<'_>)) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_dir() {
-            walk(&path, f);
-        } else if let Ok(meta) = std::fs::metadata(&path)
-            && meta.is_file()
-        {
-            f(&path, &meta);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            f(&path, Entry::Link);
+        } else if ft.is_dir() {
+            if skip != Some((meta.dev(), meta.ino())) {
+                walk(&path, skip, f);
+            }
+        } else if ft.is_file() {
+            f(&path, Entry::File(&meta));
         }
     }
 }

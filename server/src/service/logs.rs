@@ -39,6 +39,16 @@ pub enum RawBody<'a> {
     Json(&'a [u8]),
 }
 
+/// The permission check of both submissions, for adapters to run before they read a body: a
+/// caller without `ingest.write` learns nothing from how the body would have been judged, and
+/// cannot make the server buffer or parse up to the body limit.
+pub async fn authorize_submission(
+    ingest: &IngestHandle,
+    user: &CurrentUser,
+) -> Result<(), AppError> {
+    authorize(ingest.db(), user, Permission::IngestWrite).await
+}
+
 /// Stores structured logs; `ingest.write`.
 pub async fn submit_logs(
     ingest: &IngestHandle,

@@ -106,7 +106,7 @@ pub const INITIAL_ADMIN_PASSWORD_FILE: &str = "initial-admin-password";
 
 /// On a database without users, creates `admin` with the configured password or a generated
 /// one. Returns the generated password, which the caller shows once; it is also written to
-/// [`INITIAL_ADMIN_PASSWORD_FILE`] in the data directory.
+/// [`INITIAL_ADMIN_PASSWORD_FILE`] in the secrets directory.
 pub async fn bootstrap_admin(
     db: &DatabaseConnection,
     data_dir: &std::path::Path,
@@ -128,7 +128,7 @@ pub async fn bootstrap_admin(
         Err(e) => return Err(e.into()),
     }
     if generated {
-        let path = data_dir.join(INITIAL_ADMIN_PASSWORD_FILE);
+        let path = crate::data_dir::secrets_dir(data_dir).join(INITIAL_ADMIN_PASSWORD_FILE);
         crate::auth::keys::write_private(&path, format!("{secret}\n").as_bytes())?;
         Ok(Some(secret))
     } else {

@@ -78,6 +78,19 @@ impl TestDb {
         server::router(self.state.clone())
     }
 
+    /// `/metrics` as Prometheus scrapes it: with the metrics token configured and presented.
+    pub async fn metrics(&self) -> (StatusCode, http::HeaderMap, String) {
+        let mut state = self.state.clone();
+        let mut config = (*state.config).clone();
+        config.metrics_token = Some(METRICS_TOKEN.to_string());
+        state.config = std::sync::Arc::new(config);
+        let req = Request::get("/metrics")
+            .header("authorization", format!("Bearer {METRICS_TOKEN}"))
+            .body(Body::empty())
+            .unwrap();
+        split(server::router(state).oneshot(req).await.unwrap()).await
+    }
+
     pub async fn get(&self, uri: &str) -> (StatusCode, http::HeaderMap, String) {
         let res = self
             .router()
@@ -143,6 +156,9 @@ impl TestDb {
 
 /// The password of every user the tests create.
 pub const PASSWORD: &str = "a long enough test passphrase";
+
+/// The metrics token of tests that read `/metrics`.
+pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
 
 impl Drop for TestDb {
     fn drop(&mut self) {

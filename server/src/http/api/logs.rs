@@ -42,6 +42,7 @@ pub async fn submit(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestSummary>, ApiError> {
+    logs::authorize_submission(&state.ingest, &user).await?;
     let json = match media_type(&headers).as_deref() {
         Some("application/json") => true,
         Some("application/x-ndjson" | "application/ndjson" | "application/jsonl") => false,
@@ -81,6 +82,7 @@ pub async fn submit_raw(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestSummary>, ApiError> {
+    logs::authorize_submission(&state.ingest, &user).await?;
     let json = match media_type(&headers).as_deref() {
         Some("text/plain") => false,
         Some("application/json") => true,

@@ -37,8 +37,6 @@ use crate::parse::ParserKind;
 pub const BATCH_LINES: usize = 500;
 /// How long the first message of a batch waits for others.
 pub const BATCH_WAIT: Duration = Duration::from_millis(50);
-/// The most TCP connections open at once; further connections are closed at once.
-pub const MAX_CONNECTIONS: usize = 1024;
 
 /// The source names events from each transport are stored under.
 pub const UDP_SOURCE: &str = "syslog-udp";
@@ -111,7 +109,7 @@ pub async fn start(config: &IngestConfig, handle: &IngestHandle) -> anyhow::Resu
             tcp::Settings {
                 source,
                 parser: config.syslog_parser,
-                max_connections: MAX_CONNECTIONS,
+                limits: config.syslog_tcp_limits,
             },
             handle.clone(),
             stop,
