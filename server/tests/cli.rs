@@ -40,6 +40,29 @@ fn help_documents_every_option_with_its_environment_variable() {
     for sub in ["serve", "migrate", "user"] {
         assert!(help.contains(sub), "--help lacks {sub}");
     }
+    // The security settings, as `vigil serve --help` shows them.
+    let out = vigil().args(["serve", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for (flag, env) in [
+        ("--metrics-token", "VIGIL_METRICS_TOKEN"),
+        ("--trusted-proxies", "VIGIL_TRUSTED_PROXIES"),
+        (
+            "--syslog-tcp-max-connections",
+            "VIGIL_SYSLOG_TCP_MAX_CONNECTIONS",
+        ),
+        (
+            "--syslog-tcp-max-per-address",
+            "VIGIL_SYSLOG_TCP_MAX_PER_ADDRESS",
+        ),
+        (
+            "--syslog-tcp-idle-timeout-secs",
+            "VIGIL_SYSLOG_TCP_IDLE_TIMEOUT_SECS",
+        ),
+    ] {
+        assert!(help.contains(flag), "serve --help lacks {flag}");
+        assert!(help.contains(env), "serve --help lacks {env}");
+    }
 }
 
 #[test]

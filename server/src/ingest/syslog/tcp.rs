@@ -194,8 +194,7 @@ async fn connection(
     tokio::pin!(idle);
     let extra = sender_fields(peer);
     let mut decoder = Decoder::new();
-    // Allocated once the peer sends something: thousands of silent connections cost no
-    // read buffers.
+    // Allocated once the peer has sent something (see [`read`]).
     let mut chunk: Vec<u8> = Vec::new();
     let mut frames = Vec::new();
     let mut received = 0u64;
@@ -215,12 +214,7 @@ async fn connection(
                 decoder.finish(&mut frames);
                 Some("idle")
             }
-            ready = stream.readable() => match ready.and_then(|()| {
-                if chunk.is_empty() {
-                    chunk.resize(READ_BYTES, 0);
-                }
-                stream.try_read(&mut chunk)
-            }) {
+            ready = stream.readable() => match ready.and_then(|()| read(&stream, &mut chunk)) {
                 Ok(0) => {
                     decoder.finish(&mut frames);
                     Some("closed")
@@ -259,6 +253,22 @@ async fn connection(
         tracing::warn!(peer = %peer, error = %err, "syslog messages lost at shutdown");
     }
     tracing::debug!(peer = %peer, messages = received, end, "syslog connection ended");
+}
+
+/// Reads what has arrived into `chunk`, allocating it with the first bytes. Readiness is
+/// reported for silent connections too, so the first read goes to a small buffer on the stack:
+/// thousands of connections that never send cost no read buffers.
+fn read(stream: &TcpStream, chunk: &mut Vec<u8>) -> std::io::Result<usize> {
+    if !chunk.is_empty() {
+        return stream.try_read(chunk);
+    }
+    let mut first = [0u8; 512];
+    let n = stream.try_read(&mut first)?;
+    if n > 0 {
+        chunk.resize(READ_BYTES, 0);
+        chunk[..n].copy_from_slice(&first[..n]);
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
