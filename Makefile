@@ -40,7 +40,6 @@ build: tools
 	cargo leptos build --release
 
 run: build
-	@mkdir -p data
 	VIGIL_SITE_ROOT="$(CURDIR)/target/site" "$(TARGET_DIR)/release/vigil" serve
 
 ## ---- testing -------------------------------------------------------------------------------
