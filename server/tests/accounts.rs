@@ -650,9 +650,13 @@ async fn the_first_admin_is_created_once_with_a_private_password(db: TestDb) {
         .await
         .unwrap()
         .expect("a password is generated on an empty database");
-    let file = dir
-        .path()
+    let file = server::data_dir::secrets_dir(dir.path())
         .join(server::service::users::INITIAL_ADMIN_PASSWORD_FILE);
+    assert!(
+        !dir.path()
+            .join(server::service::users::INITIAL_ADMIN_PASSWORD_FILE)
+            .exists()
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), secret);
     #[cfg(unix)]
     {

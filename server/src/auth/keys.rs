@@ -36,10 +36,18 @@ pub fn signing_secret(configured: Option<&str>, secrets_dir: &Path) -> anyhow::R
     }
 }
 
-/// Writes a new file that only its owner can read (0600), failing if it exists.
+/// Writes a new file that only its owner can read (0600), failing if it exists. Missing
+/// parent directories are created 0700.
 pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(parent)?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
