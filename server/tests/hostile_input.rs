@@ -1,4 +1,4 @@
-//! Hostile input against a real `vigil serve` on SQLite: a 10 MiB line, invalid UTF-8, NUL
+//! Hostile input against a real `vigil serve`, on SQLite and on MariaDB: a 10 MiB line, invalid UTF-8, NUL
 //! bytes, a binary file, a file without a single newline, a 1 GiB sparse file, a `.gz` that
 //! inflates to 1 GiB, 5,000 idle TCP syslog connections (and one address trying to hold more
 //! than its share), slow HTTP bodies and headers, and deeply nested JSON to the REST API.
@@ -39,18 +39,48 @@ struct Vigil {
     tcp: SocketAddr,
     rt: tokio::runtime::Runtime,
     db: Option<DatabaseConnection>,
+    /// The MariaDB admin URL and the database made for this run, dropped at the end.
+    mariadb: Option<(String, String)>,
 }
 
 impl Drop for Vigil {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some((admin, name)) = self.mariadb.take() {
+            let _ = self.rt.block_on(async move {
+                let conn = Database::connect(&admin).await?;
+                conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}`"))
+                    .await
+            });
+        }
     }
 }
 
 impl Vigil {
-    fn start() -> Self {
+    /// Starts `vigil serve` on SQLite, or on a fresh MariaDB database with `mariadb`.
+    fn start(mariadb: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (url, mariadb) = if mariadb {
+            let admin = std::env::var("VIGIL_TEST_MYSQL_URL")
+                .unwrap_or_else(|_| "mysql://vigil_test:vigil_test@127.0.0.1:3306".into());
+            let name = format!("vigil_test_{}", uuid::Uuid::new_v4().simple());
+            rt.block_on(async {
+                let conn = Database::connect(&admin).await?;
+                conn.execute_unprepared(&format!("CREATE DATABASE `{name}`"))
+                    .await
+            })
+            .unwrap_or_else(|e| panic!("MariaDB at {admin}: {e}"));
+            (format!("{admin}/{name}"), Some((admin, name)))
+        } else {
+            let path = dir.path().join("vigil.db");
+            (format!("sqlite://{}?mode=rwc", path.display()), None)
+        };
         let (http, tcp) = {
             let a = TcpListener::bind("127.0.0.1:0").unwrap();
             let b = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -65,6 +95,7 @@ impl Vigil {
         let child = cmd
             .arg("serve")
             .env("VIGIL_DATA_DIR", dir.path())
+            .env("VIGIL_DATABASE_URL", &url)
             .env("VIGIL_SITE_ROOT", dir.path().join("site"))
             .env("VIGIL_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("VIGIL_LISTEN", format!("127.0.0.1:{http}"))
@@ -81,11 +112,6 @@ impl Vigil {
             .stderr(std::fs::File::create(dir.path().join("stderr.txt")).unwrap())
             .spawn()
             .unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         let mut vigil = Self {
             child,
             dir,
@@ -93,6 +119,7 @@ impl Vigil {
             tcp,
             rt,
             db: None,
+            mariadb,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         while !vigil.healthy() {
@@ -102,7 +129,6 @@ impl Vigil {
             assert!(Instant::now() < deadline, "vigil never answered");
             std::thread::sleep(Duration::from_millis(100));
         }
-        let url = format!("sqlite://{}", vigil.dir.path().join("vigil.db").display());
         vigil.db = Some(vigil.rt.block_on(Database::connect(url)).unwrap());
         vigil
     }
@@ -129,9 +155,18 @@ impl Vigil {
             .expect("VmHWM in /proc/<pid>/status")
     }
 
+    fn backend(&self) -> &'static str {
+        if self.mariadb.is_some() {
+            "mariadb"
+        } else {
+            "sqlite"
+        }
+    }
+
     fn report_peak(&self, phase: &str) {
         eprintln!(
-            "hostile input: peak RSS {:.1} MiB {phase}",
+            "hostile input ({}): peak RSS {:.1} MiB {phase}",
+            self.backend(),
             self.peak_rss_kib() as f64 / 1024.0
         );
     }
@@ -297,8 +332,18 @@ fn gzip_member(bytes: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn hostile_input_leaves_vigil_serving_with_bounded_memory() {
-    let vigil = Vigil::start();
+fn sqlite_hostile_input_leaves_vigil_serving_with_bounded_memory() {
+    hostile_input_leaves_vigil_serving_with_bounded_memory(false);
+}
+
+#[test]
+fn mariadb_hostile_input_leaves_vigil_serving_with_bounded_memory() {
+    hostile_input_leaves_vigil_serving_with_bounded_memory(true);
+}
+
+fn hostile_input_leaves_vigil_serving_with_bounded_memory(mariadb: bool) {
+    let backend = if mariadb { "mariadb" } else { "sqlite" };
+    let vigil = Vigil::start(mariadb);
     let (status, body) = request(
         vigil.http,
         "POST",
@@ -537,7 +582,7 @@ fn hostile_input_leaves_vigil_serving_with_bounded_memory() {
     );
     let peak = vigil.peak_rss_kib();
     eprintln!(
-        "hostile input: peak RSS {:.1} MiB (VmHWM), syslog connections held {} (gauge {open_gauge}), \
+        "hostile input ({backend}): peak RSS {:.1} MiB (VmHWM), syslog connections held {} (gauge {open_gauge}), \
          one address held {hoarded} of 100 attempted, slow HTTP connections {}, \
          recovery: syslog+REST {:.2} s, watched file {:.2} s",
         peak as f64 / 1024.0,
