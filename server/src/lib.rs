@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod detect;
 pub mod http;
 pub mod ingest;
 pub mod logging;
