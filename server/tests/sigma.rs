@@ -484,17 +484,54 @@ fn corpus_rows() -> Vec<EventRow> {
 #[test]
 fn the_rule_set_index_answers_as_every_rule_would() {
     let set = SigmaRuleSet::new(all_imports().into_iter().flat_map(|f| f.rules).collect());
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+    assert!(
+        set.rules()
+            .iter()
+            .filter(|r| r.literals().is_some())
+            .count()
+            > 30,
+        "most staged rules name literals the screen can use"
+    );
+    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
     let mut fired = 0;
     for r in corpus_rows() {
         a.clear();
         b.clear();
+        c.clear();
         set.matching(&r, &mut a);
-        set.matching_unindexed(&r, &mut b);
-        assert_eq!(a, b, "{}", r.raw);
+        set.matching_by_logsource(&r, &mut b);
+        set.matching_unindexed(&r, &mut c);
+        assert_eq!(a, c, "{}", r.raw);
+        assert_eq!(b, c, "{}", r.raw);
         fired += a.len();
     }
     assert!(fired > 0);
+    // The edited positives of the tests above pass the screen too.
+    for line in [
+        edit(
+            &line("auth/elastic_examples_auth.log", 1504),
+            "GID=1001,",
+            "GID=27,",
+        ),
+        edit(
+            &line("auth/elastic_examples_auth.log", 10),
+            "USER=root",
+            "USER=#-1",
+        ),
+        edit(
+            &line("web/crowdsec_nginx-http-sqli-probing.log", 3),
+            "\" 404 ",
+            "\" 200 ",
+        ),
+    ] {
+        let r = row(&line);
+        a.clear();
+        c.clear();
+        set.matching(&r, &mut a);
+        set.matching_unindexed(&r, &mut c);
+        assert!(!a.is_empty(), "{line}");
+        assert_eq!(a, c, "{line}");
+    }
 }
 
 /// Whether `key` occurs followed by a non-blank value.

@@ -10,6 +10,7 @@
 pub mod correlation;
 pub mod event;
 pub mod logsource;
+mod prefilter;
 mod ruleset;
 
 use std::path::{Path, PathBuf};
@@ -145,6 +146,9 @@ pub struct SigmaRule {
     pub logsource: LogSource,
     kinds: Kinds,
     compiled: CompiledRule,
+    /// One of these (lower-case) must occur in the event for the rule to match; `None` when
+    /// the rule's detection names no such literals.
+    literals: Option<Vec<String>>,
 }
 
 impl SigmaRule {
@@ -166,6 +170,12 @@ impl SigmaRule {
     /// The kinds of event the rule's logsource accepts (empty: it never fires).
     pub fn kinds(&self) -> Kinds {
         self.kinds
+    }
+
+    /// Strings of which one must occur (ignoring ASCII case) in the event for the rule to
+    /// match, or `None` when its detection names none.
+    pub fn literals(&self) -> Option<&[String]> {
+        self.literals.as_deref()
     }
 }
 
@@ -433,6 +443,7 @@ fn add_collection(out: &mut FileImport, c: &SigmaCollection) {
             logsource: rule.logsource.clone(),
             kinds,
             compiled,
+            literals: prefilter::rule_literals(rule),
         });
     }
     for corr in &c.correlations {
