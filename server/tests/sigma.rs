@@ -561,3 +561,67 @@ fn pam_failures_in_the_auth_log_feed_the_translated_rule() {
     let matched = text.lines().filter(|l| base.matches(&row(l))).count();
     assert_eq!(matched, expected);
 }
+
+mod screen {
+    use std::sync::LazyLock;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    static SET: LazyLock<SigmaRuleSet> = LazyLock::new(|| {
+        SigmaRuleSet::new(all_imports().into_iter().flat_map(|f| f.rules).collect())
+    });
+    static LINES: LazyLock<Vec<String>> = LazyLock::new(lines);
+
+    /// Corpus lines of every kind the rules look at.
+    fn lines() -> Vec<String> {
+        let mut out = Vec::new();
+        for (file, step) in [
+            ("auth/elastic_examples_auth.log", 300),
+            ("auth/loghub_OpenSSH_2k.log", 200),
+            ("web/elastic_examples_apache_logs.log", 500),
+            ("web/crowdsec_nginx-http-sqli-probing.log", 3),
+            ("web/loghub_Apache_2k.log", 400),
+        ] {
+            let text = std::fs::read_to_string(corpus().join(file)).unwrap();
+            out.extend(text.lines().step_by(step).map(str::to_owned));
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// A rule's own literal, in any case, put anywhere in a real line (and the status made
+        /// 200, which some web rules need): the screened answer is the unscreened one.
+        #[test]
+        fn the_literal_screen_never_changes_an_answer(
+            pick_line in any::<prop::sample::Index>(),
+            pick_literal in any::<prop::sample::Index>(),
+            at in any::<prop::sample::Index>(),
+            upper in prop::collection::vec(any::<bool>(), 64),
+            ok_status in any::<bool>(),
+        ) {
+            let set = &*SET;
+            let literals: Vec<&String> = set.rules().iter().filter_map(|r| r.literals()).flatten().collect();
+            let lines = &*LINES;
+            let mut line = lines[pick_line.index(lines.len())].clone();
+            if ok_status {
+                line = line.replacen("\" 404 ", "\" 200 ", 1);
+            }
+            let literal: String = literals[pick_literal.index(literals.len())]
+                .chars()
+                .zip(upper.iter().cycle())
+                .map(|(c, u)| if *u { c.to_ascii_uppercase() } else { c })
+                .collect();
+            let bounds: Vec<usize> = (0..=line.len()).filter(|i| line.is_char_boundary(*i)).collect();
+            line.insert_str(bounds[at.index(bounds.len())], &literal);
+            let r = row(&line);
+            let (mut a, mut c) = (Vec::new(), Vec::new());
+            set.matching(&r, &mut a);
+            set.matching_unindexed(&r, &mut c);
+            prop_assert_eq!(a, c, "{}", line);
+        }
+    }
+}

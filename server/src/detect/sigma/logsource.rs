@@ -43,6 +43,8 @@ impl Kinds {
     pub const CLAMAV: Kinds = Kinds(1 << 8);
     pub const GUACAMOLE: Kinds = Kinds(1 << 9);
     pub const VSFTPD: Kinds = Kinds(1 << 10);
+    /// Every kind above; indexes by kind have `ALL.bits() + 1` slots.
+    pub const ALL: Kinds = Kinds((1 << 11) - 1);
 
     pub fn meets(self, other: Kinds) -> bool {
         self.0 & other.0 != 0
@@ -53,7 +55,7 @@ impl Kinds {
     }
 
     /// The bits, for indexing rules by kind.
-    pub fn bits(self) -> u32 {
+    pub const fn bits(self) -> u32 {
         self.0
     }
 }
@@ -203,6 +205,25 @@ mod tests {
         );
         assert_eq!(web, Kinds::WEB_ACCESS);
         assert_eq!(kinds(r#"{"a":1}"#), Kinds::NONE);
+    }
+
+    #[test]
+    fn every_kind_is_within_all() {
+        for k in [
+            Kinds::WEB_ACCESS,
+            Kinds::APACHE_ERROR,
+            Kinds::NGINX_ERROR,
+            Kinds::LINUX,
+            Kinds::SSHD,
+            Kinds::SUDO,
+            Kinds::CRON,
+            Kinds::AUTH,
+            Kinds::CLAMAV,
+            Kinds::GUACAMOLE,
+            Kinds::VSFTPD,
+        ] {
+            assert_eq!(k.bits() & Kinds::ALL.bits(), k.bits());
+        }
     }
 
     #[test]

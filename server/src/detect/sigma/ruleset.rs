@@ -8,7 +8,7 @@ use super::prefilter::Prefilter;
 use crate::ingest::EventRow;
 
 /// Every combination of kind bits (see [`Kinds`]) indexes the rules that accept it.
-const KIND_COMBINATIONS: usize = 1 << 11;
+const KIND_COMBINATIONS: usize = Kinds::ALL.bits() as usize + 1;
 
 /// A set of Sigma rules indexed by the kinds of event they accept and by required literals.
 #[derive(Debug, Clone)]
