@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod data_dir;
+pub mod detect;
 pub mod http;
 pub mod ingest;
 pub mod logging;
