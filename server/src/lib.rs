@@ -1,9 +1,11 @@
 //! Vigil's server: implements the app's service port and holds HTTP, authentication, storage,
 //! ingestion and detection.
 
+pub mod alerting;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod detect;
 pub mod http;
 pub mod ingest;
 pub mod logging;

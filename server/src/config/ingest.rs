@@ -63,6 +63,10 @@ pub struct IngestArgs {
     /// Milliseconds a partly filled batch waits before it is written [default: 250].
     #[arg(long, env = "VIGIL_INGEST_FLUSH_MS", global = true, value_name = "MS")]
     pub ingest_flush_ms: Option<String>,
+    /// Most live group keys one detection rule keeps; at the cap the oldest tenth is evicted
+    /// [default: 100000].
+    #[arg(long, env = "VIGIL_DETECT_MAX_KEYS", global = true, value_name = "N")]
+    pub detect_max_keys: Option<String>,
 }
 
 /// The `[ingest]` table of the configuration file.
@@ -80,6 +84,7 @@ pub(super) struct IngestFile {
     syslog_parser: Option<String>,
     ingest_batch_size: Option<u32>,
     ingest_flush_ms: Option<u64>,
+    detect_max_keys: Option<u32>,
 }
 
 /// What the watched directory does with a file.
@@ -112,6 +117,7 @@ pub struct IngestConfig {
     pub syslog_parser: ParserKind,
     pub batch_size: usize,
     pub flush_interval: Duration,
+    pub detect: crate::detect::Settings,
 }
 
 impl Default for IngestConfig {
@@ -123,6 +129,7 @@ impl Default for IngestConfig {
             syslog_parser: ParserKind::Auto,
             batch_size: 5000,
             flush_interval: Duration::from_millis(250),
+            detect: crate::detect::Settings::default(),
         }
     }
 }
@@ -322,6 +329,24 @@ impl IngestConfig {
             || Duration::from_millis(250),
             millis(1, 60_000),
         )?;
+        let max_keys_per_rule = parse(
+            "detect_max_keys",
+            pick(
+                "detect_max_keys",
+                args.detect_max_keys.as_ref(),
+                file.detect_max_keys.map(|n| n.to_string()),
+                file_path,
+            ),
+            || crate::detect::Settings::default().max_keys_per_rule,
+            |v| {
+                let n = positive(v)?;
+                if n > 10_000_000 {
+                    Err("must be at most 10000000".into())
+                } else {
+                    Ok(n as usize)
+                }
+            },
+        )?;
         Ok(Self {
             watch: watch_dir.map(|dir| WatchConfig {
                 dir,
@@ -337,6 +362,7 @@ impl IngestConfig {
             syslog_parser,
             batch_size,
             flush_interval,
+            detect: crate::detect::Settings { max_keys_per_rule },
         })
     }
 }

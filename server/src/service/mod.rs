@@ -49,7 +49,7 @@ impl Service {
 }
 
 /// [`Service::authorize`] for use cases that live outside [`Service`], such as ingestion.
-pub(crate) async fn authorize<C: sea_orm::ConnectionTrait>(
+pub(crate) async fn authorize<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
     user: &app::model::auth::CurrentUser,
     permission: app::model::auth::Permission,
