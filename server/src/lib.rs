@@ -1,6 +1,7 @@
 //! Vigil's server: implements the app's service port and holds HTTP, authentication, storage,
 //! ingestion and detection.
 
+pub mod alerting;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -243,6 +243,16 @@ fn valid_body(method: &str, path: &str, caller: &str) -> Value {
         ("POST", "tokens") => json!({ "name": "t", "permissions": ["events.read"] }),
         ("POST", "") if path == "/api/v1/logs" => json!({ "message": format!("from {caller}") }),
         ("POST", "raw") => json!({ "raw_log": format!("raw line from {caller}") }),
+        ("POST", "") if path == "/api/v1/rules" => json!({
+            "name": format!("rule by {caller}"), "kind": "match", "severity": "low",
+            "definition": { "query": "event_outcome:failure" }
+        }),
+        ("PATCH", _) if path.starts_with("/api/v1/rules/") => json!({ "description": "changed" }),
+        ("PATCH", _) if path.starts_with("/api/v1/alerts/") => json!({ "status": "acknowledged" }),
+        ("POST", "bulk") => json!({ "ids": [1], "status": "acknowledged" }),
+        ("POST", _) if path.ends_with("/comments") => {
+            json!({ "body": format!("note from {caller}") })
+        }
         _ => json!({}),
     }
 }
@@ -390,6 +400,24 @@ async fn roles_and_routes_match_the_snapshot(db: TestDb) {
             .as_i64()
             .unwrap()
     };
+    // An alert for the alert operations to act on (id 1 in a fresh database).
+    let now = Utc::now();
+    server::store::alert::ActiveModel {
+        title: Set("probe".into()),
+        severity: Set("low".into()),
+        status: Set("open".into()),
+        dedup_key: Set(String::new()),
+        event_count: Set(1),
+        first_seen: Set(now),
+        last_seen: Set(now),
+        evidence_count: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db.state.db)
+    .await
+    .unwrap();
     let mut table =
         String::from("# operation: status per role (regenerate with VIGIL_UPDATE_SNAPSHOTS=1)\n");
     for (method, template, secured) in operations(&spec) {

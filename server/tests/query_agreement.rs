@@ -388,7 +388,7 @@ async fn sql_and_memory_select_the_same_events(db: TestDb) {
         let rows: Vec<EventRow> = (0..EVENTS)
             .map(|_| event().new_tree(&mut runner).unwrap().current())
             .collect();
-        for stmt in insert_statements(backend, &rows) {
+        for stmt in insert_statements(backend, &rows, 1) {
             conn.execute_raw(stmt).await.unwrap();
         }
         let stored: Vec<Event> = Entity::find()

@@ -2,8 +2,10 @@
 //! Database rows never cross this line; the backend converts them.
 
 pub mod accounts;
+pub mod alerts;
 pub mod auth;
 pub mod events;
+pub mod rules;
 mod system;
 
 pub use system::{DatabaseBackend, SystemStatus};

@@ -26,6 +26,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let data_dir = config.data_dir.clone();
     let ingest_config = config.ingest.clone();
     let state = crate::build_state(config).await?;
+    let seeded = crate::detect::builtin::seed(&state.db).await?;
+    if seeded > 0 {
+        tracing::info!(rules = seeded, "built-in detection rules created");
+    }
     let configured = std::env::var("VIGIL_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());

@@ -88,6 +88,10 @@ pub struct IngestArgs {
     /// Milliseconds a partly filled batch waits before it is written [default: 250].
     #[arg(long, env = "VIGIL_INGEST_FLUSH_MS", global = true, value_name = "MS")]
     pub ingest_flush_ms: Option<String>,
+    /// Most live group keys one detection rule keeps; at the cap the oldest tenth is evicted
+    /// [default: 100000].
+    #[arg(long, env = "VIGIL_DETECT_MAX_KEYS", global = true, value_name = "N")]
+    pub detect_max_keys: Option<String>,
 }
 
 /// The `[ingest]` table of the configuration file.
@@ -108,6 +112,7 @@ pub(super) struct IngestFile {
     syslog_tcp_idle_timeout_secs: Option<u64>,
     ingest_batch_size: Option<u32>,
     ingest_flush_ms: Option<u64>,
+    detect_max_keys: Option<u32>,
 }
 
 /// What the watched directory does with a file.
@@ -143,6 +148,7 @@ pub struct IngestConfig {
     pub syslog_tcp_limits: SyslogTcpLimits,
     pub batch_size: usize,
     pub flush_interval: Duration,
+    pub detect: crate::detect::Settings,
 }
 
 /// What one sender, and everyone together, may hold open on the TCP syslog listener.
@@ -175,6 +181,7 @@ impl Default for IngestConfig {
             syslog_tcp_limits: SyslogTcpLimits::default(),
             batch_size: 5000,
             flush_interval: Duration::from_millis(250),
+            detect: crate::detect::Settings::default(),
         }
     }
 }
@@ -422,6 +429,24 @@ impl IngestConfig {
             || Duration::from_millis(250),
             millis(1, 60_000),
         )?;
+        let max_keys_per_rule = parse(
+            "detect_max_keys",
+            pick(
+                "detect_max_keys",
+                args.detect_max_keys.as_ref(),
+                file.detect_max_keys.map(|n| n.to_string()),
+                file_path,
+            ),
+            || crate::detect::Settings::default().max_keys_per_rule,
+            |v| {
+                let n = positive(v)?;
+                if n > 10_000_000 {
+                    Err("must be at most 10000000".into())
+                } else {
+                    Ok(n as usize)
+                }
+            },
+        )?;
         Ok(Self {
             watch: watch_dir.map(|dir| WatchConfig {
                 dir,
@@ -443,6 +468,7 @@ impl IngestConfig {
             },
             batch_size,
             flush_interval,
+            detect: crate::detect::Settings { max_keys_per_rule },
         })
     }
 }

@@ -3,9 +3,13 @@
 //!
 //! ```text
 //! source ──Submission──▶ parse stage (own thread) ──Parsed──▶ writer ──▶ one transaction:
-//!                          parse::parse_bytes, then                    events + checkpoints
-//!                          each EventHook (enrich, detect)
+//!                          parse::parse_bytes, then          reserve ids,   events + alerts +
+//!                          each EventHook (enrich)           detect         detector state +
+//!                                                                           checkpoints
 //! ```
+//!
+//! Detection runs in the writer, not as a hook: it needs the events' ids (for evidence) and
+//! its output (alerts, state) must join the batch's transaction.
 //!
 //! Both channels are bounded, so a slow database slows the sources down instead of filling
 //! memory. A [`Submission`] may carry a [`CheckpointMark`] (how far into a file its lines reach)
@@ -17,6 +21,7 @@
 //! was stored before it retries, and nothing is stored twice.
 
 pub mod checkpoint;
+pub mod ids;
 pub mod row;
 mod stage;
 pub mod syslog;
@@ -214,8 +219,9 @@ impl IngestHandle {
         };
         let writer_db = db.clone();
         let writer_paused = paused.clone();
+        let engine = Some(crate::detect::Engine::new(config.detect));
         tokio::spawn(async move {
-            writer::run(writer_db, parsed_rx, settings, writer_paused).await;
+            writer::run(writer_db, parsed_rx, settings, writer_paused, engine).await;
             let _ = stopped_tx.send(true);
         });
         Self {

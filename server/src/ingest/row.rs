@@ -7,8 +7,10 @@ use sea_orm::{DbBackend, Statement, Value};
 
 use crate::parse::ParsedEvent;
 
-/// The columns of `bronze_event_data` in insert order (the id is generated).
-const COLUMNS: [&str; 21] = [
+/// The columns of `bronze_event_data` in insert order. The id is Vigil's own (see
+/// [`super::ids`]), never the database's auto-increment.
+const COLUMNS: [&str; 22] = [
+    "id",
     "timestamp",
     "received_at",
     "host",
@@ -149,7 +151,8 @@ impl EventRow {
             + self.fields.len() * 48
     }
 
-    fn push_values(&self, out: &mut Vec<Value>) {
+    fn push_values(&self, id: i64, out: &mut Vec<Value>) {
+        out.push(id.into());
         out.push(self.timestamp.into());
         out.push(self.received_at.into());
         out.push(self.host.clone().into());
@@ -220,8 +223,9 @@ impl EventFields for EventRow {
     }
 }
 
-/// The INSERT statements that store `rows`, each within the backend's limits.
-pub fn insert_statements(backend: DbBackend, rows: &[EventRow]) -> Vec<Statement> {
+/// The INSERT statements that store `rows` with the ids `first_id..`, each within the
+/// backend's limits.
+pub fn insert_statements(backend: DbBackend, rows: &[EventRow], first_id: i64) -> Vec<Statement> {
     let max_rows = match backend {
         DbBackend::Sqlite => SQLITE_MAX_PARAMS,
         _ => MYSQL_MAX_PARAMS,
@@ -238,13 +242,17 @@ pub fn insert_statements(backend: DbBackend, rows: &[EventRow]) -> Vec<Statement
             }
             end += 1;
         }
-        out.push(statement(backend, &rows[start..end]));
+        out.push(statement(
+            backend,
+            &rows[start..end],
+            first_id + start as i64,
+        ));
         start = end;
     }
     out
 }
 
-fn statement(backend: DbBackend, rows: &[EventRow]) -> Statement {
+fn statement(backend: DbBackend, rows: &[EventRow], first_id: i64) -> Statement {
     let quote = |c: &str| match backend {
         DbBackend::MySql => format!("`{c}`"),
         _ => format!("\"{c}\""),
@@ -264,8 +272,8 @@ fn statement(backend: DbBackend, rows: &[EventRow]) -> Statement {
         sql.push_str(&one);
     }
     let mut values = Vec::with_capacity(rows.len() * COLUMNS.len());
-    for row in rows {
-        row.push_values(&mut values);
+    for (i, row) in rows.iter().enumerate() {
+        row.push_values(first_id + i as i64, &mut values);
     }
     Statement::from_sql_and_values(backend, sql, values)
 }
@@ -305,8 +313,8 @@ mod tests {
     #[test]
     fn statements_stay_under_the_parameter_limit() {
         let rows: Vec<EventRow> = (0..4000).map(|_| row(10)).collect();
-        let stmts = insert_statements(DbBackend::Sqlite, &rows);
-        assert_eq!(stmts.len(), 3, "1560 rows per statement on SQLite");
+        let stmts = insert_statements(DbBackend::Sqlite, &rows, 1);
+        assert_eq!(stmts.len(), 3, "1489 rows per statement on SQLite");
         for s in &stmts {
             assert!(s.values.as_ref().unwrap().0.len() <= SQLITE_MAX_PARAMS);
         }
@@ -315,7 +323,13 @@ mod tests {
             .map(|s| s.values.as_ref().unwrap().0.len())
             .sum();
         assert_eq!(total, 4000 * COLUMNS.len());
-        assert_eq!(insert_statements(DbBackend::MySql, &rows).len(), 2);
+        assert_eq!(insert_statements(DbBackend::MySql, &rows, 1).len(), 2);
+        // Ids run on across statements.
+        let second = &stmts[1].values.as_ref().unwrap().0;
+        assert_eq!(
+            second[0],
+            Value::from(1 + (SQLITE_MAX_PARAMS / COLUMNS.len()) as i64)
+        );
     }
 
     #[test]
@@ -335,12 +349,12 @@ mod tests {
     #[test]
     fn large_rows_split_by_size() {
         let rows: Vec<EventRow> = (0..300).map(|_| row(60_000)).collect();
-        let stmts = insert_statements(DbBackend::MySql, &rows);
+        let stmts = insert_statements(DbBackend::MySql, &rows, 1);
         assert!(stmts.len() >= 3, "{} statements", stmts.len());
         assert!(
             stmts[0]
                 .sql
-                .starts_with("INSERT INTO `bronze_event_data` (`timestamp`")
+                .starts_with("INSERT INTO `bronze_event_data` (`id`,`timestamp`")
         );
     }
 }

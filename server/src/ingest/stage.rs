@@ -14,8 +14,10 @@ pub struct Parsed {
     pub ack: Option<tokio::sync::oneshot::Sender<Result<(), super::IngestError>>>,
 }
 
-/// A step between parsing and storing, such as enrichment (GeoIP, threat intelligence) or
-/// detection: it sees every parsed batch, in order, and may change or add to its events.
+/// A step between parsing and storing that changes events, such as enrichment (GeoIP, threat
+/// intelligence): it sees every parsed batch, in order, and may change or add to its events.
+/// Detection is not a hook: it produces output (alerts, state) that must join the batch's
+/// transaction and needs the events' ids, so it runs in the writer (see `crate::detect`).
 pub trait EventHook: Send + Sync {
     /// A short name, for logs.
     fn name(&self) -> &'static str;

@@ -12,9 +12,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::checkpoint::{self, CheckpointMark};
+use super::ids;
 use super::row::insert_statements;
 use super::stage::Parsed;
 use super::{EventRow, IngestError};
+use crate::detect::{Detection, Engine};
 
 pub struct Settings {
     pub batch_size: usize,
@@ -54,6 +56,7 @@ pub async fn run(
     mut rx: mpsc::Receiver<Parsed>,
     settings: Settings,
     paused: Arc<AtomicBool>,
+    mut engine: Option<Engine>,
 ) {
     let mut seq = Sequence::new();
     let mut open = true;
@@ -79,12 +82,62 @@ pub async fn run(
         if batch.is_empty() {
             continue;
         }
-        store(&db, &mut seq, batch, &paused).await;
+        store(&db, &mut seq, batch, &paused, engine.as_mut()).await;
+    }
+}
+
+/// Retries `step` with backoff until it succeeds, reporting the pipeline paused meanwhile.
+async fn retry<T, F, Fut>(paused: &AtomicBool, rows: usize, mut step: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, DbErr>>,
+{
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match step().await {
+            Ok(v) => return v,
+            Err(err) => {
+                if !paused.swap(true, Ordering::Relaxed) {
+                    tracing::error!(error = %err, rows, "cannot store events: ingestion paused, retrying");
+                    metrics::gauge!("vigil_ingest_paused").set(1.0);
+                } else {
+                    tracing::debug!(error = %err, "retry failed");
+                }
+                metrics::counter!("vigil_ingest_write_errors_total").increment(1);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
     }
 }
 
 /// Stores a batch, retrying until it is committed; then answers its acknowledgements.
-async fn store(db: &DatabaseConnection, seq: &mut Sequence, batch: Batch, paused: &AtomicBool) {
+///
+/// The batch's event ids are reserved first and detection runs once on them; the detection's
+/// alerts and state changes go into the batch's transaction and reach the engine only after
+/// the commit, so retries never count an event twice.
+async fn store(
+    db: &DatabaseConnection,
+    seq: &mut Sequence,
+    batch: Batch,
+    paused: &AtomicBool,
+    mut engine: Option<&mut Engine>,
+) {
+    let n = batch.rows.len();
+    let first_id = if n == 0 {
+        0
+    } else {
+        retry(paused, n, || ids::reserve(db, n)).await
+    };
+    let detection = match engine.as_deref_mut() {
+        Some(engine) if n > 0 => {
+            if let Err(err) = engine.refresh(db).await {
+                tracing::warn!(error = %err, "cannot read the rules: detection keeps the rules it has");
+            }
+            engine.evaluate(first_id, &batch.rows)
+        }
+        _ => Detection::default(),
+    };
     let mut backoff = Duration::from_millis(100);
     // After a failed commit nobody knows whether it reached the database; the transaction
     // counter tells, once the database answers again.
@@ -103,7 +156,9 @@ async fn store(db: &DatabaseConnection, seq: &mut Sequence, batch: Batch, paused
                 return Ok(next);
             }
             uncertain = true;
-            commit(db, &batch, writer, &name, next).await.map(|()| next)
+            commit(db, &batch, first_id, &detection, writer, &name, next)
+                .await
+                .map(|()| next)
         };
         match attempt.await {
             Ok(next) => {
@@ -113,6 +168,9 @@ async fn store(db: &DatabaseConnection, seq: &mut Sequence, batch: Batch, paused
                     metrics::gauge!("vigil_ingest_paused").set(0.0);
                 }
                 count(&batch.rows);
+                if let Some(engine) = engine {
+                    engine.apply(detection);
+                }
                 for ack in batch.acks {
                     let _ = ack.send(Ok(()));
                 }
@@ -136,14 +194,17 @@ async fn store(db: &DatabaseConnection, seq: &mut Sequence, batch: Batch, paused
 async fn commit(
     db: &DatabaseConnection,
     batch: &Batch,
+    first_id: i64,
+    detection: &Detection,
     writer: i32,
     name: &str,
     next: u64,
 ) -> Result<(), DbErr> {
     let txn = db.begin().await?;
-    for stmt in insert_statements(db.get_database_backend(), &batch.rows) {
+    for stmt in insert_statements(db.get_database_backend(), &batch.rows, first_id) {
         txn.execute_raw(stmt).await?;
     }
+    crate::detect::store(&txn, detection).await?;
     for mark in batch.marks.values() {
         checkpoint::upsert(&txn, mark).await?;
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use hashlink::LruCache;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionSession, TransactionTrait};
 use serde_json::{Value, json};
 
 use crate::store::{audit_log, bronze_event_data};
@@ -147,8 +147,13 @@ fn cap_json(value: &Value, depth: usize) -> Value {
 }
 
 /// Writes the entry to the audit log and the event store, on the given connection (pass a
-/// transaction to make the record part of the change it describes).
-pub async fn record<C: ConnectionTrait>(conn: &C, entry: AuditEntry) -> Result<(), sea_orm::DbErr> {
+/// transaction to make the record part of the change it describes). The event's id comes from
+/// the same counter as the ingest writer's.
+pub async fn record<C: ConnectionTrait + TransactionTrait>(
+    conn: &C,
+    entry: AuditEntry,
+) -> Result<(), sea_orm::DbErr> {
+    let txn = conn.begin().await?;
     let now = Utc::now();
     let actor_name = entry.actor_name.as_deref().map(|a| cap(a, MAX_TEXT));
     let target = entry.target.as_deref().map(|t| cap(t, MAX_TEXT));
@@ -182,9 +187,11 @@ pub async fn record<C: ConnectionTrait>(conn: &C, entry: AuditEntry) -> Result<(
         details: Set(logged),
         ..Default::default()
     }
-    .insert(conn)
+    .insert(&txn)
     .await?;
+    let id = crate::ingest::ids::reserve_in(&txn, 1).await?;
     bronze_event_data::ActiveModel {
+        id: Set(id),
         timestamp: Set(now),
         received_at: Set(now),
         host: Set(None),
@@ -210,9 +217,9 @@ pub async fn record<C: ConnectionTrait>(conn: &C, entry: AuditEntry) -> Result<(
         fields: Set(json!({ "audit.target": target, "audit.details": details })),
         ..Default::default()
     }
-    .insert(conn)
+    .insert(&txn)
     .await?;
-    Ok(())
+    txn.commit().await
 }
 
 /// How often one client address gets a record of a repeated unauthenticated failure.

@@ -1,6 +1,7 @@
 //! The one place use cases live: implements the app's service port over the database.
 
 mod accounts;
+mod alerts;
 mod api_tokens;
 pub mod audit;
 pub mod auth;
@@ -8,6 +9,7 @@ mod log_search;
 pub mod logs;
 mod port;
 mod roles;
+mod rules;
 mod system;
 mod unique;
 pub mod users;
@@ -49,7 +51,7 @@ impl Service {
 }
 
 /// [`Service::authorize`] for use cases that live outside [`Service`], such as ingestion.
-pub(crate) async fn authorize<C: sea_orm::ConnectionTrait>(
+pub(crate) async fn authorize<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
     user: &app::model::auth::CurrentUser,
     permission: app::model::auth::Permission,

@@ -1,6 +1,8 @@
 //! Storage: the database connection, the migrations and one sea-orm entity per table.
 
 pub mod alert;
+pub mod alert_comment;
+pub mod alert_evidence;
 pub mod alert_history;
 pub mod api_token;
 pub mod audit_log;

@@ -5,6 +5,7 @@
 
 pub mod logs;
 pub mod process;
+pub mod threshold;
 
 use axum::Router;
 use axum::body::Body;

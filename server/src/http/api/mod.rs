@@ -2,10 +2,12 @@
 //! `/api/v1/openapi.json` lists every operation by construction.
 
 mod accounts;
+mod alerts;
 mod audit;
 mod auth;
 mod logs;
 mod roles;
+mod rules;
 mod system;
 mod tokens;
 mod users;
@@ -32,6 +34,8 @@ use super::error::{ErrorBody, ErrorDetail};
         (name = "auth", description = "Signing in and out, tokens"),
         (name = "accounts", description = "Users, roles and API tokens"),
         (name = "logs", description = "Sending logs and reading stored events"),
+        (name = "alerts", description = "Alerts raised by detection and their triage"),
+        (name = "rules", description = "Detection rules"),
         (name = "audit", description = "Who did what, when, from where"),
         (name = "system", description = "The instance itself")
     )
@@ -73,6 +77,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logs::submit, logs::search))
         .routes(routes!(logs::submit_raw))
         .routes(routes!(logs::get))
+        .routes(routes!(rules::list, rules::create))
+        .routes(routes!(rules::get, rules::update, rules::delete))
+        .routes(routes!(rules::enable))
+        .routes(routes!(rules::disable))
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::bulk))
+        .routes(routes!(alerts::get, alerts::update))
+        .routes(routes!(alerts::events))
+        .routes(routes!(alerts::comments, alerts::add_comment))
+        .routes(routes!(alerts::history))
         .routes(routes!(audit::list))
         .routes(routes!(system::status))
 }

@@ -1,0 +1,110 @@
+//! Detection rules as the UI and API see them, and the rule use cases.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::auth::CurrentUser;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RuleView {
+    pub id: i32,
+    pub name: String,
+    pub description: Option<String>,
+    /// `match`, `threshold` or `sequence`.
+    pub kind: String,
+    /// `low`, `medium`, `high` or `critical`.
+    pub severity: String,
+    /// The kind's definition (see the README's "Detection" section).
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub definition: serde_json::Value,
+    pub enabled: bool,
+    /// MITRE ATT&CK tags, e.g. `attack.t1110`.
+    pub tags: Vec<String>,
+    pub false_positives: Option<String>,
+    /// The built-in pack's name for the rule; absent for rules users wrote.
+    pub builtin_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/rules`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewRule {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub kind: String,
+    pub severity: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub definition: serde_json::Value,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub false_positives: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `PATCH /api/v1/rules/{id}`: the fields to change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RuleUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// A new definition of the rule's kind.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub definition: Option<serde_json::Value>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub false_positives: Option<String>,
+}
+
+/// Filters for `GET /api/v1/rules`; all optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RuleQuery {
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// The rule use cases: reading needs `rules.read`, changes `rules.write`.
+#[async_trait]
+pub trait RulesService: Send + Sync {
+    async fn list_rules(
+        &self,
+        user: &CurrentUser,
+        query: RuleQuery,
+    ) -> Result<Vec<RuleView>, AppError>;
+    async fn get_rule(&self, user: &CurrentUser, id: i32) -> Result<RuleView, AppError>;
+    async fn create_rule(&self, user: &CurrentUser, new: NewRule) -> Result<RuleView, AppError>;
+    async fn update_rule(
+        &self,
+        user: &CurrentUser,
+        id: i32,
+        update: RuleUpdate,
+    ) -> Result<RuleView, AppError>;
+    async fn delete_rule(&self, user: &CurrentUser, id: i32) -> Result<(), AppError>;
+}

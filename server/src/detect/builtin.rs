@@ -1,0 +1,236 @@
+//! The built-in rule pack, seeded when `vigil serve` starts. The `builtin_rules` ledger
+//! remembers every rule seeded once, so a built-in rule an administrator deleted is never
+//! silently re-created; edits to a seeded rule are kept.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use super::{Definition, RuleKind};
+use crate::store::{builtin_rule, rule};
+
+/// One rule of the pack.
+pub struct Builtin {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub kind: RuleKind,
+    pub severity: &'static str,
+    pub description: &'static str,
+    pub false_positives: &'static str,
+    pub tags: &'static [&'static str],
+    pub definition: fn() -> Value,
+}
+
+/// A failed SSH authentication attempt: sshd logs one `Failed <method> for …` line per
+/// attempt (the `Invalid user` and PAM lines around it describe the same attempt and are not
+/// counted).
+pub const SSH_FAILURE: &str = "event_action:ssh_login AND event_outcome:failure";
+
+pub const PACK: &[Builtin] = &[
+    Builtin {
+        key: "ssh_brute_force",
+        name: "SSH brute force",
+        kind: RuleKind::Threshold,
+        severity: "high",
+        description: "At least 5 failed SSH logins from one address within 5 minutes.",
+        false_positives: "A user or script retrying a mistyped password; monitoring probes.",
+        tags: &["attack.credential_access", "attack.t1110.001"],
+        definition: || {
+            json!({
+                "query": SSH_FAILURE,
+                "group_by": ["source_ip"],
+                "window_secs": 300,
+                "threshold": 5,
+                "title": "SSH brute force from {source_ip}",
+            })
+        },
+    },
+    Builtin {
+        key: "ssh_invalid_user_sweep",
+        name: "SSH invalid-user sweep",
+        kind: RuleKind::Threshold,
+        severity: "medium",
+        description: "At least 5 different unknown user names tried from one address within 10 minutes.",
+        false_positives: "A misconfigured client cycling through accounts.",
+        tags: &["attack.credential_access", "attack.t1110.003"],
+        definition: || {
+            json!({
+                "query": "event_action:ssh_invalid_user",
+                "group_by": ["source_ip"],
+                "distinct": "user_name",
+                "window_secs": 600,
+                "threshold": 5,
+                "title": "Invalid-user sweep from {source_ip}",
+            })
+        },
+    },
+    Builtin {
+        key: "ssh_login_after_brute_force",
+        name: "SSH login after brute force",
+        kind: RuleKind::Sequence,
+        severity: "critical",
+        description: "A successful SSH login from an address that failed at least 5 times in the 10 minutes before.",
+        false_positives: "A user who finally remembered the password.",
+        tags: &[
+            "attack.credential_access",
+            "attack.initial_access",
+            "attack.t1110",
+            "attack.t1078",
+        ],
+        definition: || {
+            json!({
+                "first": SSH_FAILURE,
+                "first_count": 5,
+                "then": "event_action:ssh_login AND event_outcome:success",
+                "within_secs": 600,
+                "group_by": ["source_ip"],
+                "title": "SSH login after brute force from {source_ip}",
+            })
+        },
+    },
+    Builtin {
+        key: "account_created",
+        name: "User or group created",
+        kind: RuleKind::Match,
+        severity: "low",
+        description: "A local user or group was created.",
+        false_positives: "Provisioning and package installs create accounts.",
+        tags: &["attack.persistence", "attack.t1136.001"],
+        definition: || {
+            json!({
+                "query": "event_action:user_created OR event_action:group_created",
+                "group_by": ["host"],
+                "title": "Account created on {host}",
+            })
+        },
+    },
+    Builtin {
+        key: "user_added_to_admin_group",
+        name: "User added to an administrators group",
+        kind: RuleKind::Match,
+        severity: "high",
+        description: "A user was added to sudo, wheel or admin.",
+        false_positives: "Administrators granting rights on purpose.",
+        tags: &["attack.privilege_escalation", "attack.t1098"],
+        definition: || {
+            json!({
+                "query": "event_action:user_added_to_group AND (fields.group.name:sudo OR fields.group.name:wheel OR fields.group.name:admin)",
+                "group_by": ["host"],
+                "title": "User added to an administrators group on {host}",
+            })
+        },
+    },
+    Builtin {
+        key: "sudo_failures",
+        name: "Repeated sudo failures",
+        kind: RuleKind::Threshold,
+        severity: "medium",
+        description: "At least 3 failed sudo attempts by one user on one host within 5 minutes.",
+        false_positives: "Mistyped passwords.",
+        tags: &["attack.privilege_escalation", "attack.t1548.003"],
+        definition: || {
+            json!({
+                "query": "event_action:sudo AND event_outcome:failure",
+                "group_by": ["host", "user_name"],
+                "window_secs": 300,
+                "threshold": 3,
+                "title": "Repeated sudo failures by {user_name} on {host}",
+            })
+        },
+    },
+    Builtin {
+        key: "web_scanning",
+        name: "Web scanning",
+        kind: RuleKind::Threshold,
+        severity: "medium",
+        description: "At least 20 answers 404 to one client within a minute.",
+        false_positives: "Broken links followed by crawlers.",
+        tags: &["attack.reconnaissance", "attack.t1595.003"],
+        definition: || {
+            json!({
+                "query": "status:404",
+                "group_by": ["source_ip"],
+                "window_secs": 60,
+                "threshold": 20,
+                "title": "Web scanning from {source_ip}",
+            })
+        },
+    },
+];
+
+/// Creates the pack's rules not seeded before. Returns how many were created.
+pub async fn seed<C: ConnectionTrait + TransactionTrait>(db: &C) -> Result<usize, DbErr> {
+    let mut created = 0;
+    for b in PACK {
+        let txn = db.begin().await?;
+        if builtin_rule::Entity::find_by_id(b.key.to_string())
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let definition = (b.definition)();
+        // The pack is code: a definition that does not check is a bug caught by the tests.
+        if let Err(err) = Definition::parse(b.kind, &definition) {
+            tracing::error!(rule = b.key, error = %err, "built-in rule refused");
+            continue;
+        }
+        let now = Utc::now();
+        let taken = rule::Entity::find()
+            .filter(rule::Column::Name.eq(b.name))
+            .one(&txn)
+            .await?
+            .is_some();
+        if taken {
+            tracing::warn!(
+                rule = b.name,
+                "a rule of the built-in rule's name exists: not seeded"
+            );
+        } else {
+            rule::ActiveModel {
+                name: Set(b.name.into()),
+                description: Set(Some(b.description.into())),
+                kind: Set(b.kind.as_str().into()),
+                severity: Set(b.severity.into()),
+                definition: Set(definition),
+                enabled: Set(true),
+                created_by: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                builtin_key: Set(Some(b.key.into())),
+                tags: Set(Some(json!(b.tags))),
+                false_positives: Set(Some(b.false_positives.into())),
+                suppress_secs: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            created += 1;
+        }
+        builtin_rule::ActiveModel {
+            key: Set(b.key.into()),
+            seeded_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_definition_checks() {
+        for b in PACK {
+            Definition::parse(b.kind, &(b.definition)())
+                .unwrap_or_else(|e| panic!("{}: {e}", b.key));
+        }
+    }
+}

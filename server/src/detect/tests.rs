@@ -1,0 +1,291 @@
+//! Hand-checkable cases pinning the documented semantics of each rule kind: the expected
+//! alerts follow from the timestamps written in each test.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::json;
+
+use super::engine::{Engine, OpKind};
+use super::{Detection, Settings};
+use crate::ingest::EventRow;
+use crate::parse::ParsedEvent;
+use crate::store::rule;
+
+fn at(secs: i64) -> DateTime<Utc> {
+    "2026-12-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::seconds(secs)
+}
+
+/// A failed SSH login from `ip` at `secs` seconds after 10:00.
+fn failed(ip: &str, secs: i64) -> EventRow {
+    let mut ev = ParsedEvent::raw("Failed password");
+    ev.timestamp = Some(at(secs));
+    ev.source_ip = Some(ip.into());
+    ev.user_name = Some("root".into());
+    ev.event_action = Some("ssh_login".into());
+    ev.event_outcome = Some("failure".into());
+    EventRow::new(ev, "raw".into(), at(secs), "test".into())
+}
+
+fn accepted(ip: &str, secs: i64) -> EventRow {
+    let mut row = failed(ip, secs);
+    row.event_outcome = Some("success".into());
+    row
+}
+
+fn model(id: i32, kind: &str, definition: serde_json::Value) -> rule::Model {
+    rule::Model {
+        id,
+        name: format!("rule {id}"),
+        description: None,
+        kind: kind.into(),
+        severity: "high".into(),
+        definition,
+        enabled: true,
+        created_by: None,
+        created_at: at(-3600),
+        updated_at: at(-3600),
+        builtin_key: None,
+        tags: None,
+        false_positives: None,
+        suppress_secs: None,
+    }
+}
+
+fn brute_force(threshold: u64, window: i64) -> Engine {
+    let mut engine = Engine::new(Settings::default());
+    engine.add_rule(&model(
+        1,
+        "threshold",
+        json!({
+            "query": "event_action:ssh_login event_outcome:failure",
+            "group_by": ["source_ip"],
+            "window_secs": window,
+            "threshold": threshold,
+        }),
+    ));
+    engine
+}
+
+/// Feeds batches in order, applying each (as after a commit); returns every batch's output.
+fn run(engine: &mut Engine, batches: Vec<Vec<EventRow>>) -> Vec<(OpKind, String, u64, Vec<i64>)> {
+    let mut next = 1;
+    let mut out = Vec::new();
+    for rows in batches {
+        let det: Detection = engine.evaluate(next, &rows);
+        next += rows.len() as i64;
+        for (_, op) in &det.ops {
+            out.push((op.kind, op.key.text.clone(), op.count, op.evidence.clone()));
+        }
+        engine.apply(det);
+    }
+    out
+}
+
+#[test]
+fn threshold_counts_both_window_edges() {
+    // Five failures exactly 300 s apart end to end: 0 and 300 are in the same window.
+    let mut engine = brute_force(5, 300);
+    let rows = [0, 75, 150, 225, 300]
+        .iter()
+        .map(|&s| failed("203.0.113.9", s))
+        .collect();
+    let out = run(&mut engine, vec![rows]);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].0, OpKind::Raise);
+    assert_eq!(out[0].1, "source_ip=203.0.113.9");
+    assert_eq!(out[0].2, 5);
+    assert_eq!(out[0].3, vec![1, 2, 3, 4, 5]);
+
+    // One second more and the first falls out: no alert.
+    let mut engine = brute_force(5, 300);
+    let rows = [0, 75, 150, 225, 301]
+        .iter()
+        .map(|&s| failed("203.0.113.9", s))
+        .collect();
+    assert!(run(&mut engine, vec![rows]).is_empty());
+}
+
+#[test]
+fn threshold_fires_once_then_extends_within_its_window() {
+    let mut engine = brute_force(3, 60);
+    // Fires at 20 s (third failure); 30 s and 80 s (<= 20 + 60) join; 81 s starts afresh.
+    let batches = vec![
+        vec![failed("198.51.100.7", 0), failed("198.51.100.7", 10)],
+        vec![failed("198.51.100.7", 20), failed("198.51.100.7", 30)],
+        vec![failed("198.51.100.7", 80), failed("198.51.100.7", 81)],
+        vec![failed("198.51.100.7", 82), failed("198.51.100.7", 83)],
+    ];
+    let out = run(&mut engine, batches);
+    let kinds: Vec<(OpKind, u64)> = out.iter().map(|o| (o.0, o.2)).collect();
+    // Batch 2: raise (3 events) merged with the extend at 30 s; batch 3: extend at 80;
+    // batch 4: 81, 82, 83 reach 3 again and raise.
+    assert_eq!(
+        kinds,
+        vec![(OpKind::Raise, 4), (OpKind::Extend, 1), (OpKind::Raise, 3)]
+    );
+    assert_eq!(out[2].3, vec![6, 7, 8]);
+}
+
+#[test]
+fn repeated_messages_count_their_repeats() {
+    let mut engine = brute_force(5, 300);
+    let mut repeated = failed("192.0.2.1", 10);
+    repeated.repeat_count = 4;
+    let out = run(
+        &mut engine,
+        vec![vec![failed("192.0.2.1", 0)], vec![repeated]],
+    );
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].2, 5);
+}
+
+#[test]
+fn late_events_complete_windows_or_are_dropped() {
+    let mut engine = brute_force(3, 60);
+    // 100 and 150 seen first; 95 arrives late: the window [150 - 60, 150] = [90, 150] now
+    // holds 95, 100 and 150, and the rule fires (at 150).
+    let out = run(
+        &mut engine,
+        vec![
+            vec![failed("192.0.2.2", 100), failed("192.0.2.2", 150)],
+            vec![failed("192.0.2.2", 95)],
+        ],
+    );
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].2, 3);
+    // Evidence in event-time order: the late event (id 3) first.
+    assert_eq!(out[0].3, vec![3, 1, 2]);
+
+    // An event more than a window older than the newest is not counted.
+    let mut engine = brute_force(2, 60);
+    let out = run(
+        &mut engine,
+        vec![
+            vec![failed("192.0.2.3", 200)],
+            vec![failed("192.0.2.3", 139)],
+        ],
+    );
+    assert!(out.is_empty(), "{out:?}");
+}
+
+#[test]
+fn keys_are_separate_and_events_without_the_key_do_not_count() {
+    let mut engine = brute_force(2, 60);
+    let mut keyless = failed("x", 1);
+    keyless.source_ip = None;
+    let out = run(
+        &mut engine,
+        vec![vec![
+            failed("192.0.2.4", 0),
+            failed("192.0.2.5", 1),
+            keyless.clone(),
+            keyless,
+        ]],
+    );
+    assert!(out.is_empty(), "{out:?}");
+}
+
+#[test]
+fn evaluation_is_tentative_until_applied() {
+    let mut engine = brute_force(2, 60);
+    let rows = vec![failed("192.0.2.6", 0)];
+    // Evaluated twice (a retried commit) without applying: still one event counted.
+    let _ = engine.evaluate(1, &rows);
+    let _ = engine.evaluate(1, &rows);
+    assert_eq!(engine.live_keys(1), 0);
+    let out = run(&mut engine, vec![rows, vec![failed("192.0.2.6", 5)]]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].2, 2);
+}
+
+#[test]
+fn distinct_counts_each_value_once() {
+    let mut engine = Engine::new(Settings::default());
+    engine.add_rule(&model(
+        1,
+        "threshold",
+        json!({
+            "query": "event_outcome:failure",
+            "group_by": ["source_ip"],
+            "distinct": "user_name",
+            "window_secs": 60,
+            "threshold": 3,
+        }),
+    ));
+    let user = |name: &str, s: i64| {
+        let mut r = failed("192.0.2.7", s);
+        r.user_name = Some(name.into());
+        r
+    };
+    let out = run(
+        &mut engine,
+        vec![vec![user("a", 0), user("a", 1), user("b", 2), user("b", 3)]],
+    );
+    assert!(out.is_empty());
+    let out = run(&mut engine, vec![vec![user("c", 4)]]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].2, 3);
+}
+
+#[test]
+fn the_key_cap_evicts_the_oldest_keys() {
+    let mut engine = Engine::new(Settings {
+        max_keys_per_rule: 10,
+    });
+    engine.add_rule(&model(
+        1,
+        "threshold",
+        json!({"query": "event_outcome:failure", "group_by": ["source_ip"], "window_secs": 600, "threshold": 2}),
+    ));
+    let rows: Vec<EventRow> = (0..25).map(|i| failed(&format!("10.0.0.{i}"), i)).collect();
+    let _ = run(&mut engine, vec![rows]);
+    assert!(engine.live_keys(1) <= 10, "{}", engine.live_keys(1));
+    // The newest key is still live: its second failure fires.
+    let out = run(&mut engine, vec![vec![failed("10.0.0.24", 30)]]);
+    assert_eq!(out.len(), 1);
+    // The oldest was evicted: its second failure starts a new count.
+    let out = run(&mut engine, vec![vec![failed("10.0.0.0", 31)]]);
+    assert!(out.is_empty());
+}
+
+#[test]
+fn sequence_needs_its_steps_in_order_within_the_span() {
+    let mut engine = Engine::new(Settings::default());
+    engine.add_rule(&model(
+        1,
+        "sequence",
+        json!({
+            "first": "event_action:ssh_login event_outcome:failure",
+            "first_count": 3,
+            "then": "event_action:ssh_login event_outcome:success",
+            "within_secs": 600,
+            "group_by": ["source_ip"],
+        }),
+    ));
+    let ip = "203.0.113.50";
+    // Success after only two failures: nothing. A third failure, then success at 600 s after
+    // the first: all inside [0, 600], fires with four events.
+    let out = run(
+        &mut engine,
+        vec![
+            vec![failed(ip, 0), failed(ip, 10), accepted(ip, 20)],
+            vec![failed(ip, 30), accepted(ip, 600)],
+        ],
+    );
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].3, vec![1, 2, 4, 5]);
+    // The failures were used up: another success does not fire.
+    let out = run(&mut engine, vec![vec![accepted(ip, 601)]]);
+    assert!(out.is_empty());
+
+    // Success earlier in event time than the failures does not fire.
+    let out = run(
+        &mut engine,
+        vec![vec![
+            failed("192.0.2.9", 100),
+            failed("192.0.2.9", 101),
+            failed("192.0.2.9", 102),
+            accepted("192.0.2.9", 50),
+        ]],
+    );
+    assert!(out.is_empty(), "{out:?}");
+}

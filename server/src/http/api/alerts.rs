@@ -1,0 +1,156 @@
+//! `/api/v1/alerts`: alerts and their triage (`alerts.read` to read, `alerts.triage` to change).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use app::model::alerts::{
+    AlertBulkResult, AlertBulkUpdate, AlertChange, AlertComment, AlertPage, AlertQuery,
+    AlertUpdate, AlertView, NewComment,
+};
+use app::model::events::Event;
+
+use crate::http::auth::AuthUser;
+use crate::http::extract::{Json, Path, Query};
+use crate::http::{ApiError, AppState, ErrorBody};
+
+/// Alerts, newest first, filtered and paged (keyset: pass `next_cursor` as `cursor`).
+#[utoipa::path(get, path = "/api/v1/alerts", operation_id = "list_alerts", tag = "alerts", security(("bearer" = [])),
+    params(AlertQuery),
+    responses(
+        (status = 200, body = AlertPage),
+        (status = 400, description = "Malformed query", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "Unknown status or severity, limit out of range", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Query(query): Query<AlertQuery>,
+) -> Result<Json<AlertPage>, ApiError> {
+    Ok(Json(state.service.list_alerts(&user, query).await?))
+}
+
+/// One alert.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", operation_id = "get_alert", tag = "alerts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Alert id")),
+    responses(
+        (status = 200, body = AlertView),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i64>,
+) -> Result<Json<AlertView>, ApiError> {
+    Ok(Json(state.service.get_alert(&user, id).await?))
+}
+
+/// Change an alert's status or assignee (`assignee_id: 0` unassigns).
+#[utoipa::path(patch, path = "/api/v1/alerts/{id}", operation_id = "update_alert", tag = "alerts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Alert id")),
+    request_body = AlertUpdate,
+    responses(
+        (status = 200, body = AlertView),
+        (status = 400, description = "Malformed JSON body or id", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Reopening while another alert of the rule and key is open", body = ErrorBody),
+        (status = 422, description = "Unknown status or assignee", body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i64>,
+    Json(update): Json<AlertUpdate>,
+) -> Result<Json<AlertView>, ApiError> {
+    Ok(Json(state.service.update_alert(&user, id, update).await?))
+}
+
+/// Change the status or assignee of up to 500 alerts.
+#[utoipa::path(post, path = "/api/v1/alerts/bulk", operation_id = "bulk_update_alerts", tag = "alerts", security(("bearer" = [])),
+    request_body = AlertBulkUpdate,
+    responses(
+        (status = 200, body = AlertBulkResult),
+        (status = 400, description = "Malformed JSON body", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, description = "No ids or too many, unknown status or assignee", body = ErrorBody)))]
+pub async fn bulk(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Json(bulk): Json<AlertBulkUpdate>,
+) -> Result<Json<AlertBulkResult>, ApiError> {
+    Ok(Json(state.service.bulk_update_alerts(&user, bulk).await?))
+}
+
+/// The alert's evidence: the stored events behind it (at most 100), by time.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/events", operation_id = "alert_events", tag = "alerts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Alert id")),
+    responses(
+        (status = 200, body = [Event]),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Event>>, ApiError> {
+    Ok(Json(state.service.alert_events(&user, id).await?))
+}
+
+/// The alert's comments, oldest first.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/comments", operation_id = "alert_comments", tag = "alerts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Alert id")),
+    responses(
+        (status = 200, body = [AlertComment]),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn comments(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<AlertComment>>, ApiError> {
+    Ok(Json(state.service.alert_comments(&user, id).await?))
+}
+
+/// Comment on an alert.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/comments", operation_id = "add_alert_comment", tag = "alerts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Alert id")),
+    request_body = NewComment,
+    responses(
+        (status = 201, body = AlertComment),
+        (status = 400, description = "Malformed JSON body or id", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "Empty or too long", body = ErrorBody)))]
+pub async fn add_comment(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i64>,
+    Json(comment): Json<NewComment>,
+) -> Result<(StatusCode, Json<AlertComment>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.service.add_alert_comment(&user, id, comment).await?),
+    ))
+}
+
+/// Every change to the alert: who (absent for detection), when, what, from, to.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/history", operation_id = "alert_history", tag = "alerts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Alert id")),
+    responses(
+        (status = 200, body = [AlertChange]),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<AlertChange>>, ApiError> {
+    Ok(Json(state.service.alert_history(&user, id).await?))
+}

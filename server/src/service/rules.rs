@@ -1,0 +1,270 @@
+//! Detection rules: list, read, create, change, enable or disable, delete. Every change is
+//! audited; a definition is checked before it is stored, and a bad one is refused naming the
+//! field and the problem (a query's error position, a window out of range).
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use app::error::AppError;
+use app::model::auth::{CurrentUser, Permission};
+use app::model::rules::{NewRule, RuleQuery, RuleUpdate, RuleView, RulesService};
+
+use super::audit::{self, AuditEntry, Outcome};
+use super::unique::OnUnique;
+use super::{Service, internal};
+use crate::detect::{Definition, RuleKind};
+use crate::store::{detector_state, rule};
+
+pub const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
+const MAX_NAME: usize = 255;
+const MAX_TAGS: usize = 32;
+const MAX_TAG: usize = 64;
+const MAX_TEXT: usize = 10_000;
+
+impl From<rule::Model> for RuleView {
+    fn from(m: rule::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            description: m.description,
+            kind: m.kind,
+            severity: m.severity,
+            definition: m.definition,
+            enabled: m.enabled,
+            tags: tags_of(m.tags.as_ref()),
+            false_positives: m.false_positives,
+            builtin_key: m.builtin_key,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// Tags stored as a JSON list of strings.
+pub(crate) fn tags_of(v: Option<&serde_json::Value>) -> Vec<String> {
+    v.and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn check_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(AppError::Invalid(format!(
+            "name: between 1 and {MAX_NAME} characters"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+fn check_severity(s: &str) -> Result<(), AppError> {
+    if SEVERITIES.contains(&s) {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(format!(
+            "severity: `{s}` is not one of {}",
+            SEVERITIES.join(", ")
+        )))
+    }
+}
+
+fn check_tags(tags: &[String]) -> Result<serde_json::Value, AppError> {
+    if tags.len() > MAX_TAGS
+        || tags
+            .iter()
+            .any(|t| t.is_empty() || t.chars().count() > MAX_TAG)
+    {
+        return Err(AppError::Invalid(format!(
+            "tags: at most {MAX_TAGS}, each 1 to {MAX_TAG} characters"
+        )));
+    }
+    Ok(json!(tags))
+}
+
+fn check_text(field: &str, text: Option<&String>) -> Result<(), AppError> {
+    if text.is_some_and(|t| t.chars().count() > MAX_TEXT) {
+        return Err(AppError::Invalid(format!(
+            "{field}: at most {MAX_TEXT} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn definition(kind: RuleKind, value: &serde_json::Value) -> Result<Definition, AppError> {
+    Definition::parse(kind, value).map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+async fn find_rule(db: &sea_orm::DatabaseConnection, id: i32) -> Result<rule::Model, AppError> {
+    rule::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)
+}
+
+#[async_trait::async_trait]
+impl RulesService for Service {
+    async fn list_rules(
+        &self,
+        user: &CurrentUser,
+        q: RuleQuery,
+    ) -> Result<Vec<RuleView>, AppError> {
+        self.authorize(user, Permission::RulesRead).await?;
+        let mut find = rule::Entity::find().order_by_asc(rule::Column::Name);
+        if let Some(kind) = q.kind {
+            find = find.filter(rule::Column::Kind.eq(kind));
+        }
+        if let Some(s) = q.severity {
+            find = find.filter(rule::Column::Severity.eq(s));
+        }
+        if let Some(e) = q.enabled {
+            find = find.filter(rule::Column::Enabled.eq(e));
+        }
+        let rows = find.all(&self.db).await.map_err(internal)?;
+        Ok(rows.into_iter().map(RuleView::from).collect())
+    }
+
+    async fn get_rule(&self, user: &CurrentUser, id: i32) -> Result<RuleView, AppError> {
+        self.authorize(user, Permission::RulesRead).await?;
+        Ok(find_rule(&self.db, id).await?.into())
+    }
+
+    async fn create_rule(&self, user: &CurrentUser, new: NewRule) -> Result<RuleView, AppError> {
+        self.authorize(user, Permission::RulesWrite).await?;
+        let name = check_name(&new.name)?;
+        let kind: RuleKind = new.kind.parse().map_err(|_| {
+            AppError::Invalid(format!(
+                "kind: `{}` is not one of match, threshold, sequence",
+                new.kind
+            ))
+        })?;
+        check_severity(&new.severity)?;
+        let def = definition(kind, &new.definition)?;
+        let tags = check_tags(&new.tags)?;
+        check_text("description", new.description.as_ref())?;
+        check_text("false_positives", new.false_positives.as_ref())?;
+        let now = Utc::now();
+        let txn = self.db.begin().await.map_err(internal)?;
+        let created = rule::ActiveModel {
+            name: Set(name.clone()),
+            description: Set(new.description),
+            kind: Set(kind.as_str().into()),
+            severity: Set(new.severity),
+            definition: Set(def.to_json()),
+            enabled: Set(new.enabled),
+            created_by: Set(Some(user.id)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            builtin_key: Set(None),
+            tags: Set(Some(tags)),
+            false_positives: Set(new.false_positives),
+            suppress_secs: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .on_unique(|| AppError::Conflict(format!("a rule named `{name}` exists")))?;
+        let entry = AuditEntry::by(user, "rule_create", Outcome::Success)
+            .target(created.name.clone())
+            .details(json!({ "id": created.id, "kind": created.kind }));
+        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(created.into())
+    }
+
+    async fn update_rule(
+        &self,
+        user: &CurrentUser,
+        id: i32,
+        update: RuleUpdate,
+    ) -> Result<RuleView, AppError> {
+        self.authorize(user, Permission::RulesWrite).await?;
+        let current = find_rule(&self.db, id).await?;
+        let mut changed = Vec::new();
+        let mut model = current.clone().into_active_model();
+        if let Some(name) = &update.name {
+            model.name = Set(check_name(name)?);
+            changed.push("name");
+        }
+        if let Some(s) = update.severity {
+            check_severity(&s)?;
+            model.severity = Set(s);
+            changed.push("severity");
+        }
+        let mut new_definition = false;
+        if let Some(d) = &update.definition {
+            let kind: RuleKind = current.kind.parse().map_err(|_| {
+                AppError::Conflict(format!(
+                    "rules of kind `{}` cannot be edited here",
+                    current.kind
+                ))
+            })?;
+            let def = definition(kind, d)?;
+            new_definition = def.to_json() != current.definition;
+            model.definition = Set(def.to_json());
+            changed.push("definition");
+        }
+        if let Some(e) = update.enabled {
+            model.enabled = Set(e);
+            changed.push(if e { "enabled" } else { "disabled" });
+        }
+        if let Some(tags) = &update.tags {
+            model.tags = Set(Some(check_tags(tags)?));
+            changed.push("tags");
+        }
+        if update.description.is_some() {
+            check_text("description", update.description.as_ref())?;
+            model.description = Set(update.description);
+            changed.push("description");
+        }
+        if update.false_positives.is_some() {
+            check_text("false_positives", update.false_positives.as_ref())?;
+            model.false_positives = Set(update.false_positives);
+            changed.push("false_positives");
+        }
+        // A new updated_at is what makes the engine reload the rule.
+        model.updated_at = Set(Utc::now());
+        let txn = self.db.begin().await.map_err(internal)?;
+        let saved = model
+            .update(&txn)
+            .await
+            .on_unique(|| AppError::Conflict("a rule with that name exists".into()))?;
+        if new_definition {
+            // State built under the old definition means nothing under the new one.
+            detector_state::Entity::delete_many()
+                .filter(detector_state::Column::RuleId.eq(id))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+        }
+        let entry = AuditEntry::by(user, "rule_update", Outcome::Success)
+            .target(saved.name.clone())
+            .details(json!({ "id": id, "changed": changed }));
+        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(saved.into())
+    }
+
+    async fn delete_rule(&self, user: &CurrentUser, id: i32) -> Result<(), AppError> {
+        self.authorize(user, Permission::RulesWrite).await?;
+        let current = find_rule(&self.db, id).await?;
+        let txn = self.db.begin().await.map_err(internal)?;
+        rule::Entity::delete_by_id(id)
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        let entry = AuditEntry::by(user, "rule_delete", Outcome::Success)
+            .target(current.name.clone())
+            .details(json!({ "id": id, "builtin_key": current.builtin_key }));
+        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)
+    }
+}
