@@ -247,6 +247,9 @@ fn valid_body(method: &str, path: &str, caller: &str) -> Value {
             "name": format!("rule by {caller}"), "kind": "match", "severity": "low",
             "definition": { "query": "event_outcome:failure" }
         }),
+        ("POST", "import") => json!({ "files": [{ "name": "r.yml", "yaml": format!(
+            "title: sigma by {caller}\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    cs-uri-query|contains: 'x'\n  condition: sel\n"
+        ) }] }),
         ("PATCH", _) if path.starts_with("/api/v1/rules/") => json!({ "description": "changed" }),
         ("PATCH", _) if path.starts_with("/api/v1/alerts/") => json!({ "status": "acknowledged" }),
         ("POST", "bulk") => json!({ "ids": [1], "status": "acknowledged" }),

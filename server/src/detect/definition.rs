@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RuleKind;
 use super::group::GroupBy;
+pub use super::sigma_rule::SigmaDef;
 
 /// The shortest and longest window, `within` span or suppression, in seconds.
 pub const MIN_WINDOW_SECS: i64 = 1;
@@ -86,6 +87,7 @@ pub enum Definition {
     Match(MatchDef),
     Threshold(ThresholdDef),
     Sequence(SequenceDef),
+    Sigma(SigmaDef),
 }
 
 impl Definition {
@@ -99,6 +101,7 @@ impl Definition {
             RuleKind::Match => Self::Match(read(value)?),
             RuleKind::Threshold => Self::Threshold(read(value)?),
             RuleKind::Sequence => Self::Sequence(read(value)?),
+            RuleKind::Sigma => Self::Sigma(read(value)?),
         };
         def.check()?;
         Ok(def)
@@ -109,6 +112,7 @@ impl Definition {
             Self::Match(_) => RuleKind::Match,
             Self::Threshold(_) => RuleKind::Threshold,
             Self::Sequence(_) => RuleKind::Sequence,
+            Self::Sigma(_) => RuleKind::Sigma,
         }
     }
 
@@ -117,6 +121,7 @@ impl Definition {
             Self::Match(d) => serde_json::to_value(d),
             Self::Threshold(d) => serde_json::to_value(d),
             Self::Sequence(d) => serde_json::to_value(d),
+            Self::Sigma(d) => serde_json::to_value(d),
         }
         .unwrap_or_default()
     }
@@ -126,6 +131,7 @@ impl Definition {
             Self::Match(d) => d.title.as_deref(),
             Self::Threshold(d) => d.title.as_deref(),
             Self::Sequence(d) => d.title.as_deref(),
+            Self::Sigma(d) => d.title.as_deref(),
         }
     }
 
@@ -134,6 +140,7 @@ impl Definition {
             Self::Match(d) => &d.group_by,
             Self::Threshold(d) => &d.group_by,
             Self::Sequence(d) => &d.group_by,
+            Self::Sigma(_) => &[],
         }
     }
 
@@ -162,6 +169,9 @@ impl Definition {
                         "a sequence needs at least one field that ties its steps together",
                     ));
                 }
+            }
+            Self::Sigma(d) => {
+                d.check()?;
             }
         }
         Ok(())

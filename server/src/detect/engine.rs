@@ -20,6 +20,7 @@ use super::definition::{self, Definition};
 use super::group::{GroupBy, GroupKey};
 use super::match_rule::MatchRule;
 use super::sequence::{Sequence, SequenceState};
+use super::sigma_rule::SigmaMatch;
 use super::threshold::{Threshold, ThresholdState};
 use super::{RuleKind, Settings};
 use crate::ingest::EventRow;
@@ -155,7 +156,7 @@ enum Detector {
     Match(MatchRule),
     Threshold(Threshold),
     Sequence(Sequence),
-    // Sigma rules join here as a kind of their own.
+    Sigma(SigmaMatch),
 }
 
 impl Detector {
@@ -164,12 +165,13 @@ impl Detector {
             Self::Match(d) => d.matches(ev),
             Self::Threshold(d) => d.matches(ev),
             Self::Sequence(d) => d.matches(ev),
+            Self::Sigma(d) => d.matches(ev),
         }
     }
 
     fn fresh(&self) -> Option<KeyState> {
         match self {
-            Self::Match(_) => None,
+            Self::Match(_) | Self::Sigma(_) => None,
             Self::Threshold(_) => Some(KeyState::Threshold(ThresholdState::default())),
             Self::Sequence(_) => Some(KeyState::Sequence(SequenceState::default())),
         }
@@ -280,6 +282,10 @@ impl Engine {
                 };
                 watermark = watermark.max(Some(row.timestamp));
                 if let Detector::Match(d) = &rule.detector {
+                    d.on_event(&ev, &key, &mut ops);
+                    continue;
+                }
+                if let Detector::Sigma(d) = &rule.detector {
                     d.on_event(&ev, &key, &mut ops);
                     continue;
                 }
@@ -460,6 +466,7 @@ fn compile(model: &rule::Model) -> Result<LiveRule, definition::RuleError> {
             then: definition::query("definition.then", &d.then)?,
             within: secs(d.within_secs),
         }),
+        Definition::Sigma(d) => Detector::Sigma(SigmaMatch { rule: d.compile()? }),
     };
     let title = def.title().map(str::to_string).unwrap_or_else(|| {
         let fields: Vec<String> = def.group_by().iter().map(|f| format!("{{{f}}}")).collect();
@@ -489,7 +496,7 @@ fn compile(model: &rule::Model) -> Result<LiveRule, definition::RuleError> {
 /// Loads a rule's stored state written since the rule last changed (older rows belong to an
 /// earlier definition and are ignored).
 async fn load_state(db: &impl ConnectionTrait, live: &mut LiveRule) -> Result<(), DbErr> {
-    if matches!(live.detector, Detector::Match(_)) {
+    if matches!(live.detector, Detector::Match(_) | Detector::Sigma(_)) {
         return Ok(());
     }
     let rows = detector_state::Entity::find()

@@ -12,6 +12,7 @@ pub mod group;
 pub mod match_rule;
 pub mod sequence;
 pub mod sigma;
+pub mod sigma_rule;
 pub mod state;
 pub mod threshold;
 
@@ -35,17 +36,18 @@ pub enum RuleKind {
     Match,
     Threshold,
     Sequence,
-    // Sigma: added with the Sigma import.
+    Sigma,
 }
 
 impl RuleKind {
-    pub const ALL: [RuleKind; 3] = [Self::Match, Self::Threshold, Self::Sequence];
+    pub const ALL: [RuleKind; 4] = [Self::Match, Self::Threshold, Self::Sequence, Self::Sigma];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Match => "match",
             Self::Threshold => "threshold",
             Self::Sequence => "sequence",
+            Self::Sigma => "sigma",
         }
     }
 }

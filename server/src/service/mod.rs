@@ -9,6 +9,7 @@ mod log_search;
 pub mod logs;
 mod port;
 mod roles;
+pub mod rule_import;
 mod rules;
 mod system;
 mod unique;

@@ -20,10 +20,10 @@ use crate::detect::{Definition, RuleKind};
 use crate::store::{detector_state, rule};
 
 pub const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
-const MAX_NAME: usize = 255;
-const MAX_TAGS: usize = 32;
-const MAX_TAG: usize = 64;
-const MAX_TEXT: usize = 10_000;
+pub(super) const MAX_NAME: usize = 255;
+pub(super) const MAX_TAGS: usize = 32;
+pub(super) const MAX_TAG: usize = 64;
+pub(super) const MAX_TEXT: usize = 10_000;
 
 impl From<rule::Model> for RuleView {
     fn from(m: rule::Model) -> Self {
@@ -142,7 +142,7 @@ impl RulesService for Service {
         let name = check_name(&new.name)?;
         let kind: RuleKind = new.kind.parse().map_err(|_| {
             AppError::Invalid(format!(
-                "kind: `{}` is not one of match, threshold, sequence",
+                "kind: `{}` is not one of match, threshold, sequence, sigma",
                 new.kind
             ))
         })?;

@@ -148,13 +148,13 @@ pub async fn get(
 }
 
 /// The media type of the body, lowercase and without parameters such as `charset`.
-fn media_type(headers: &HeaderMap) -> Option<String> {
+pub(super) fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let essence = value.split(';').next()?.trim();
     Some(essence.to_ascii_lowercase())
 }
 
-async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+pub(super) async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod logs;
 mod roles;
+mod rule_import;
 mod rules;
 mod system;
 mod tokens;
@@ -78,6 +79,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logs::submit_raw))
         .routes(routes!(logs::get))
         .routes(routes!(rules::list, rules::create))
+        .routes(routes!(rule_import::import))
         .routes(routes!(rules::get, rules::update, rules::delete))
         .routes(routes!(rules::enable))
         .routes(routes!(rules::disable))

@@ -1,0 +1,242 @@
+//! Sigma import: each uploaded file becomes `sigma` rules, one per detection rule it holds,
+//! evaluated on events from the next engine reload (about a second). Nothing is dropped
+//! silently: every file answers what it imported, what it refused and why, and its warnings.
+//! Each imported rule is created and audited like a rule written through the API.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use app::error::AppError;
+use app::model::auth::{CurrentUser, Permission};
+
+use super::audit::{self, AuditEntry, Outcome};
+use super::rules::{MAX_NAME, MAX_TAG, MAX_TAGS, MAX_TEXT};
+use super::unique::OnUnique;
+use super::{Service, internal};
+use crate::detect::sigma::{self, RuleInfo};
+use crate::detect::sigma_rule::{CORRELATION_UNSUPPORTED, SigmaDef};
+use crate::detect::{Definition, RuleKind};
+use crate::store::rule;
+
+/// The most files one import takes.
+pub const MAX_FILES: usize = 500;
+
+/// One uploaded Sigma file.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ImportFile {
+    /// The file's name, echoed in its result.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The Sigma YAML (one or more documents).
+    pub yaml: String,
+}
+
+/// Several files in one JSON request.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ImportRequest {
+    pub files: Vec<ImportFile>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportedRule {
+    pub id: i32,
+    pub name: String,
+    /// False for a correlation rule, stored but not evaluated yet (see the file's warnings).
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RefusedRule {
+    /// The Sigma title, when the document got far enough to have one.
+    pub title: Option<String>,
+    pub reason: String,
+}
+
+/// What became of one file.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FileResult {
+    pub file: Option<String>,
+    pub imported: Vec<ImportedRule>,
+    pub refused: Vec<RefusedRule>,
+    pub warnings: Vec<String>,
+}
+
+/// One result per file, in the order sent.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportResult {
+    pub files: Vec<FileResult>,
+}
+
+impl FileResult {
+    fn push(&mut self, title: &str, outcome: Result<ImportedRule, String>) {
+        match outcome {
+            Ok(rule) => self.imported.push(rule),
+            Err(reason) => self.refused.push(RefusedRule {
+                title: Some(title.to_string()),
+                reason,
+            }),
+        }
+    }
+}
+
+impl Service {
+    /// Imports Sigma files as `sigma` rules (`rules.write`).
+    pub async fn import_rules(
+        &self,
+        user: &CurrentUser,
+        files: Vec<ImportFile>,
+    ) -> Result<ImportResult, AppError> {
+        self.authorize(user, Permission::RulesWrite).await?;
+        if files.is_empty() || files.len() > MAX_FILES {
+            return Err(AppError::Invalid(format!(
+                "files: between 1 and {MAX_FILES} per import"
+            )));
+        }
+        let mut out = Vec::with_capacity(files.len());
+        for file in files {
+            out.push(self.import_file(user, file).await?);
+        }
+        Ok(ImportResult { files: out })
+    }
+
+    async fn import_file(
+        &self,
+        user: &CurrentUser,
+        file: ImportFile,
+    ) -> Result<FileResult, AppError> {
+        let mut result = FileResult {
+            file: file.name.clone(),
+            imported: Vec::new(),
+            refused: Vec::new(),
+            warnings: Vec::new(),
+        };
+        if file.yaml.len() as u64 > sigma::MAX_FILE_BYTES {
+            result.refused.push(RefusedRule {
+                title: None,
+                reason: format!(
+                    "file is {} bytes, over the {} byte limit",
+                    file.yaml.len(),
+                    sigma::MAX_FILE_BYTES
+                ),
+            });
+            return Ok(result);
+        }
+        let import = sigma::import_yaml(&file.yaml);
+        result.warnings = import.warnings.clone();
+        result
+            .refused
+            .extend(import.refused.iter().map(|r| RefusedRule {
+                title: r.title.clone(),
+                reason: r.reason.clone(),
+            }));
+        for (index, parsed) in import.rules.iter().enumerate() {
+            let def = SigmaDef {
+                yaml: file.yaml.clone(),
+                index,
+                title: None,
+                correlation: None,
+            };
+            let outcome = self
+                .create_sigma_rule(user, &file, def, &parsed.info, None)
+                .await?;
+            result.push(&parsed.info.title, outcome);
+        }
+        for (index, c) in import.correlations.iter().enumerate() {
+            let def = SigmaDef {
+                yaml: file.yaml.clone(),
+                index: 0,
+                title: None,
+                correlation: Some(index),
+            };
+            let note = format!(
+                "{}: stored disabled: {} ({})",
+                c.info.title,
+                CORRELATION_UNSUPPORTED,
+                c.kind.as_str()
+            );
+            let outcome = self
+                .create_sigma_rule(user, &file, def, &c.info, Some(&note))
+                .await?;
+            if outcome.is_ok() {
+                result.warnings.push(note);
+            }
+            result.push(&c.info.title, outcome);
+        }
+        Ok(result)
+    }
+
+    /// Stores one rule, enabled unless `disabled_because` says why not; `Ok(Err(reason))`
+    /// when it is refused (a name taken, a bad title).
+    async fn create_sigma_rule(
+        &self,
+        user: &CurrentUser,
+        file: &ImportFile,
+        def: SigmaDef,
+        info: &RuleInfo,
+        disabled_because: Option<&str>,
+    ) -> Result<Result<ImportedRule, String>, AppError> {
+        let name = info.title.trim().to_string();
+        if name.is_empty() || name.chars().count() > MAX_NAME {
+            return Ok(Err(format!("title: between 1 and {MAX_NAME} characters")));
+        }
+        let def = Definition::Sigma(def);
+        let description = match (disabled_because, info.description.as_deref()) {
+            (Some(why), Some(d)) => Some(format!("{why}\n\n{d}")),
+            (Some(why), None) => Some(why.to_string()),
+            (None, d) => d.map(str::to_string),
+        };
+        let tags: Vec<&String> = info
+            .attack
+            .iter()
+            .filter(|t| !t.is_empty() && t.chars().count() <= MAX_TAG)
+            .take(MAX_TAGS)
+            .collect();
+        let cap = |t: &str| audit::cap(t, MAX_TEXT);
+        let false_positives =
+            (!info.falsepositives.is_empty()).then(|| cap(&info.falsepositives.join("\n")));
+        let now = Utc::now();
+        let txn = self.db.begin().await.map_err(internal)?;
+        let created = rule::ActiveModel {
+            name: Set(name.clone()),
+            description: Set(description.as_deref().map(cap)),
+            kind: Set(RuleKind::Sigma.as_str().into()),
+            severity: Set(info.severity.as_str().into()),
+            definition: Set(def.to_json()),
+            enabled: Set(disabled_because.is_none()),
+            created_by: Set(Some(user.id)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            builtin_key: Set(None),
+            tags: Set(Some(json!(tags))),
+            false_positives: Set(false_positives),
+            suppress_secs: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .on_unique(|| AppError::Conflict(format!("a rule named `{name}` exists")));
+        let created = match created {
+            Ok(c) => c,
+            Err(AppError::Conflict(reason)) => return Ok(Err(reason)),
+            Err(e) => return Err(e),
+        };
+        let entry = AuditEntry::by(user, "rule_create", Outcome::Success)
+            .target(created.name.clone())
+            .details(json!({
+                "id": created.id,
+                "kind": created.kind,
+                "import": file.name,
+                "sigma_id": info.sigma_id,
+            }));
+        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(Ok(ImportedRule {
+            id: created.id,
+            name: created.name,
+            enabled: created.enabled,
+        }))
+    }
+}

@@ -1,0 +1,284 @@
+//! Sigma import through the router, on SQLite and on MariaDB: the staged SigmaHQ folder
+//! imported file by file with one result each, an imported web rule raising an alert for a
+//! real access line sent to the logs API (and none for a line it filters out), a bad YAML
+//! refused with its reason, and viewers kept out.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use http::{Request, StatusCode};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use common::TestDb;
+use common::logs::{TEXT, post};
+use server::store::audit_log;
+
+backend_suite!(
+    staged_folder_imports_and_its_web_rule_raises_alerts,
+    bad_yaml_is_refused_with_its_reason,
+);
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus")
+}
+
+/// Every `.yml` file under `dir`, sorted.
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            out.push(path);
+        }
+    }
+    out.sort();
+}
+
+/// Line `n` (1-based) of a corpus file.
+fn line(file: &str, n: usize) -> String {
+    let text = std::fs::read_to_string(corpus().join(file)).unwrap();
+    text.lines().nth(n - 1).unwrap().to_owned()
+}
+
+async fn send(db: &TestDb, token: &str, content_type: &str, body: String) -> (StatusCode, Value) {
+    let req = Request::post("/api/v1/rules/import")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, text) = db.send(req).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn alerts(db: &TestDb, token: &str) -> Vec<Value> {
+    let (status, page) = common::logs::get(db, "/api/v1/alerts", token).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+async fn staged_folder_imports_and_its_web_rule_raises_alerts(db: TestDb) {
+    let analyst = db.token("ana", &["analyst"]).await;
+    let viewer = db.token("vic", &["viewer"]).await;
+    let shipper = db.token("shipper", &["ingest"]).await;
+    let (status, existing) = common::logs::get(&db, "/api/v1/rules", &analyst).await;
+    assert_eq!(status, StatusCode::OK);
+    let taken: Vec<String> = existing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+
+    let root = corpus().join("sigma");
+    let mut paths = Vec::new();
+    yaml_files(&root, &mut paths);
+    assert!(paths.len() > 20, "{}", paths.len());
+    let files: Vec<Value> = paths
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.strip_prefix(&root).unwrap().to_string_lossy(),
+                "yaml": std::fs::read_to_string(p).unwrap(),
+            })
+        })
+        .collect();
+
+    // A viewer may not import.
+    let body = json!({ "files": files }).to_string();
+    let (status, _) = send(&db, &viewer, "application/json", body.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, result) = send(&db, &analyst, "application/json", body).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    let results = result["files"].as_array().unwrap();
+    assert_eq!(results.len(), paths.len());
+    let mut imported = 0;
+    let mut legacy = 0;
+    for (path, res) in paths.iter().zip(results) {
+        // Each SigmaHQ file is one document with one top-level `title:`.
+        let text = std::fs::read_to_string(path).unwrap();
+        let titles: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("title: "))
+            .collect();
+        assert_eq!(titles.len(), 1, "{}", path.display());
+        let title = titles[0].trim();
+        assert_eq!(
+            res["file"].as_str().unwrap(),
+            path.strip_prefix(&root).unwrap().to_string_lossy()
+        );
+        let done = res["imported"].as_array().unwrap();
+        let refused = res["refused"].as_array().unwrap();
+        if taken.iter().any(|t| t == title) {
+            assert_eq!(refused.len(), 1, "{res}");
+            assert!(
+                refused[0]["reason"].as_str().unwrap().contains("exists"),
+                "{res}"
+            );
+            continue;
+        }
+        assert!(refused.is_empty(), "{res}");
+        // A legacy `| count()` condition becomes an enabled base rule and a correlation,
+        // stored disabled because correlations are not evaluated yet.
+        if text.contains("| count(") {
+            assert_eq!(done.len(), 2, "{res}");
+            assert_eq!(
+                done[0]["name"],
+                format!("{title} (matching events)"),
+                "{res}"
+            );
+            assert_eq!(done[0]["enabled"], true, "{res}");
+            assert_eq!(done[1]["name"], title, "{res}");
+            assert_eq!(done[1]["enabled"], false, "{res}");
+            assert!(
+                res["warnings"].to_string().contains("stored disabled"),
+                "{res}"
+            );
+            legacy += 1;
+        } else {
+            assert_eq!(done.len(), 1, "{res}");
+            assert_eq!(done[0]["name"], title, "{res}");
+            assert_eq!(done[0]["enabled"], true, "{res}");
+        }
+        imported += done.len();
+    }
+    let count_files = paths
+        .iter()
+        .filter(|p| std::fs::read_to_string(p).unwrap().contains("| count("))
+        .count();
+    assert_eq!(legacy, count_files);
+    assert!(legacy > 0);
+
+    let (_, rules) = common::logs::get(&db, "/api/v1/rules?kind=sigma", &analyst).await;
+    let sigma_rules = rules.as_array().unwrap();
+    let user_rules = sigma_rules
+        .iter()
+        .filter(|r| r["builtin_key"].is_null())
+        .count();
+    assert_eq!(user_rules, imported);
+    let sqli = sigma_rules
+        .iter()
+        .find(|r| r["name"] == "SQL Injection Strings In URI")
+        .unwrap();
+    assert!(sqli["enabled"].as_bool().unwrap());
+    assert!(
+        sqli["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.as_str().unwrap().starts_with("attack.")),
+        "{sqli}"
+    );
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("rule_create"))
+        .count(&db.state.db)
+        .await
+        .unwrap();
+    assert_eq!(audited as usize, imported);
+
+    // crowdsec sqli probing, line 3: `%20union%20select%20`, answered 404, which the rule
+    // filters out; answered 200 it is an injection attempt.
+    let logged = line("web/crowdsec_nginx-http-sqli-probing.log", 3);
+    assert_eq!(logged.matches("\" 404 ").count(), 1);
+    let answered = logged.replacen("\" 404 ", "\" 200 ", 1);
+    // The engine reads rules at most once a second: send until the first alert shows.
+    let mut tries = 0;
+    let alert = loop {
+        let (status, summary) = post(
+            &db,
+            "/api/v1/logs/raw",
+            &shipper,
+            Some(TEXT),
+            answered.clone(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        let found = alerts(&db, &viewer).await;
+        if let Some(a) = found.first() {
+            assert_eq!(found.len(), 1, "{found:?}");
+            break a.clone();
+        }
+        tries += 1;
+        assert!(tries < 40, "no alert raised");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    assert_eq!(alert["rule_name"], "SQL Injection Strings In URI");
+    assert_eq!(alert["rule_id"], sqli["id"]);
+    assert_eq!(alert["severity"], sqli["severity"]);
+    let count = alert["event_count"].as_i64().unwrap();
+    assert!(count >= 1);
+
+    // The 404 line raises nothing: the one alert stays, its count unchanged.
+    let (status, _) = post(&db, "/api/v1/logs/raw", &shipper, Some(TEXT), logged).await;
+    assert_eq!(status, StatusCode::OK);
+    let after = alerts(&db, &viewer).await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["event_count"].as_i64().unwrap(), count);
+
+    // Another positive line adds to the open alert (deduplicated by rule and key).
+    let (status, _) = post(&db, "/api/v1/logs/raw", &shipper, Some(TEXT), answered).await;
+    assert_eq!(status, StatusCode::OK);
+    let after = alerts(&db, &viewer).await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["event_count"].as_i64().unwrap(), count + 1);
+}
+
+async fn bad_yaml_is_refused_with_its_reason(db: TestDb) {
+    let analyst = db.token("ana", &["analyst"]).await;
+    let viewer = db.token("vic", &["viewer"]).await;
+    let bad = "title: broken\nlogsource:\n  category: webserver\ndetection: [unclosed\n";
+    let (status, body) = send(&db, &analyst, "application/yaml", bad.into()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("invalid YAML"), "{message}");
+
+    let (status, _) = send(&db, &viewer, "application/yaml", bad.into()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Several files: the bad one is refused with its reason, the good one imported.
+    let good = std::fs::read_to_string(
+        corpus().join("sigma/SigmaHQ-sigma/rules/web/webserver_generic/web_xss_in_access_logs.yml"),
+    )
+    .unwrap();
+    let files = json!({"files": [
+        {"name": "bad.yml", "yaml": bad},
+        {"name": "xss.yml", "yaml": good},
+    ]});
+    let (status, result) = send(&db, &analyst, "application/json", files.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    let files = result["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["file"], "bad.yml");
+    assert!(files[0]["imported"].as_array().unwrap().is_empty());
+    assert!(
+        files[0]["refused"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("invalid YAML"),
+        "{result}"
+    );
+    assert_eq!(files[1]["refused"].as_array().unwrap().len(), 0, "{result}");
+    assert_eq!(
+        files[1]["imported"].as_array().unwrap().len(),
+        1,
+        "{result}"
+    );
+
+    // A hand-written sigma rule with a bad YAML is refused like any bad definition.
+    let (status, body) = common::logs::post(
+        &db,
+        "/api/v1/rules",
+        &analyst,
+        Some("application/json"),
+        json!({"name": "hand", "kind": "sigma", "severity": "high", "definition": {"yaml": bad}})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("definition.yaml:"), "{message}");
+}
