@@ -19,6 +19,7 @@ use server::store::audit_log;
 backend_suite!(
     staged_folder_imports_and_its_web_rule_raises_alerts,
     bad_yaml_is_refused_with_its_reason,
+    builtin_web_rules_are_seeded_once_and_fire,
 );
 
 fn corpus() -> PathBuf {
@@ -281,4 +282,58 @@ async fn bad_yaml_is_refused_with_its_reason(db: TestDb) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.starts_with("definition.yaml:"), "{message}");
+}
+
+async fn builtin_web_rules_are_seeded_once_and_fire(db: TestDb) {
+    let first = server::detect::builtin::seed(&db.state.db).await.unwrap();
+    assert_eq!(
+        server::detect::builtin::seed(&db.state.db).await.unwrap(),
+        0
+    );
+    assert_eq!(first, server::detect::builtin::PACK.len());
+    let viewer = db.token("vic", &["viewer"]).await;
+    let shipper = db.token("shipper", &["ingest"]).await;
+    let (_, rules) = common::logs::get(&db, "/api/v1/rules?kind=sigma", &viewer).await;
+    let mut names: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "Cross Site Scripting Strings",
+            "Path Traversal Exploitation Attempts",
+            "SQL Injection Strings In URI"
+        ]
+    );
+
+    // crowdsec xss probing, line 11: `a=%3Cscript` answered 404; with the tag closed and
+    // answered 200 it is what the rule looks for.
+    let logged = line("web/crowdsec_nginx-http-xss-probing.log", 11);
+    assert_eq!(logged.matches("\" 404 ").count(), 1);
+    assert_eq!(logged.matches("a=%3Cscript ").count(), 1);
+    let tag =
+        logged
+            .replacen("\" 404 ", "\" 200 ", 1)
+            .replacen("a=%3Cscript ", "a=%3Cscript%3E ", 1);
+    let mut tries = 0;
+    let alert = loop {
+        let (status, _) = post(&db, "/api/v1/logs/raw", &shipper, Some(TEXT), tag.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        if let Some(a) = alerts(&db, &viewer).await.first() {
+            break a.clone();
+        }
+        tries += 1;
+        assert!(tries < 40, "no alert raised");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    assert_eq!(alert["rule_name"], "Cross Site Scripting Strings");
+    assert_eq!(alert["severity"], "high");
+    assert_eq!(
+        alert["tags"],
+        json!(["attack.initial-access", "attack.t1189"])
+    );
 }

@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
+use super::sigma_rule::builtin_yaml;
 use super::{Definition, RuleKind};
 use crate::store::{builtin_rule, rule};
 
@@ -159,6 +160,38 @@ pub const PACK: &[Builtin] = &[
             })
         },
     },
+    // SigmaHQ web rules (Detection Rule License 1.1); name, severity, description, tags and
+    // false positives are the rule's own, as a test checks.
+    Builtin {
+        key: "sigma_web_sql_injection",
+        name: "SQL Injection Strings In URI",
+        kind: RuleKind::Sigma,
+        severity: "high",
+        description: "Detects potential SQL injection attempts via GET requests in access logs.",
+        false_positives: "Java scripts and CSS Files\nUser searches in search boxes of the respective website\nInternal vulnerability scanners can cause some serious FPs when used, if you experience a lot of FPs due to this think of adding more filters such as \"User Agent\" strings and more response codes",
+        tags: &["attack.initial-access", "attack.t1190"],
+        definition: || json!({ "yaml": builtin_yaml::WEB_SQL_INJECTION }),
+    },
+    Builtin {
+        key: "sigma_web_xss",
+        name: "Cross Site Scripting Strings",
+        kind: RuleKind::Sigma,
+        severity: "high",
+        description: "Detects XSS attempts injected via GET requests in access logs",
+        false_positives: "JavaScripts,CSS Files and PNG files\nUser searches in search boxes of the respective website\nInternal vulnerability scanners can cause some serious FPs when used, if you experience a lot of FPs due to this think of adding more filters such as \"User Agent\" strings and more response codes",
+        tags: &["attack.initial-access", "attack.t1189"],
+        definition: || json!({ "yaml": builtin_yaml::WEB_XSS }),
+    },
+    Builtin {
+        key: "sigma_web_path_traversal",
+        name: "Path Traversal Exploitation Attempts",
+        kind: RuleKind::Sigma,
+        severity: "medium",
+        description: "Detects path traversal exploitation attempts",
+        false_positives: "Expected to be continuously seen on systems exposed to the Internet\nInternal vulnerability scanners",
+        tags: &["attack.initial-access", "attack.t1190"],
+        definition: || json!({ "yaml": builtin_yaml::WEB_PATH_TRAVERSAL }),
+    },
 ];
 
 /// Creates the pack's rules not seeded before. Returns how many were created.
@@ -231,6 +264,26 @@ mod tests {
         for b in PACK {
             Definition::parse(b.kind, &(b.definition)())
                 .unwrap_or_else(|e| panic!("{}: {e}", b.key));
+        }
+    }
+
+    #[test]
+    fn sigma_builtins_carry_their_rules_own_metadata() {
+        let sigma: Vec<&Builtin> = PACK.iter().filter(|b| b.kind == RuleKind::Sigma).collect();
+        assert_eq!(sigma.len(), 3);
+        for b in sigma {
+            let yaml = (b.definition)()["yaml"].as_str().unwrap().to_string();
+            let import = crate::detect::sigma::import_yaml(&yaml);
+            assert!(import.refused.is_empty(), "{}: {:?}", b.key, import.refused);
+            let [rule] = import.rules.as_slice() else {
+                panic!("{}: one rule expected", b.key);
+            };
+            let info = &rule.info;
+            assert_eq!(info.title, b.name);
+            assert_eq!(info.severity.as_str(), b.severity);
+            assert_eq!(info.description.as_deref(), Some(b.description));
+            assert_eq!(info.falsepositives.join("\n"), b.false_positives);
+            assert_eq!(info.attack, b.tags);
         }
     }
 }

@@ -80,6 +80,16 @@ impl SigmaDef {
     }
 }
 
+/// The Sigma rules of the built-in pack, from SigmaHQ under the Detection Rule License 1.1
+/// (`builtin/sigma/DRL-1.1.md`), embedded unchanged.
+pub mod builtin_yaml {
+    pub const WEB_SQL_INJECTION: &str =
+        include_str!("builtin/sigma/web_sql_injection_in_access_logs.yml");
+    pub const WEB_XSS: &str = include_str!("builtin/sigma/web_xss_in_access_logs.yml");
+    pub const WEB_PATH_TRAVERSAL: &str =
+        include_str!("builtin/sigma/web_path_traversal_exploitation_attempt.yml");
+}
+
 /// A compiled `sigma` rule in the engine.
 pub struct SigmaMatch {
     pub rule: SigmaRule,
