@@ -466,7 +466,9 @@ fn compile(model: &rule::Model) -> Result<LiveRule, definition::RuleError> {
             then: definition::query("definition.then", &d.then)?,
             within: secs(d.within_secs),
         }),
-        Definition::Sigma(d) => Detector::Sigma(SigmaMatch { rule: d.compile()? }),
+        Definition::Sigma(d) => Detector::Sigma(SigmaMatch {
+            rule: Box::new(d.compile()?),
+        }),
     };
     let title = def.title().map(str::to_string).unwrap_or_else(|| {
         let fields: Vec<String> = def.group_by().iter().map(|f| format!("{{{f}}}")).collect();

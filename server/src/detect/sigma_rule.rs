@@ -92,7 +92,8 @@ pub mod builtin_yaml {
 
 /// A compiled `sigma` rule in the engine.
 pub struct SigmaMatch {
-    pub rule: SigmaRule,
+    /// Boxed: a compiled Sigma rule is large, the engine's other detectors are small.
+    pub rule: Box<SigmaRule>,
 }
 
 impl SigmaMatch {
