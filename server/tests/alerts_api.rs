@@ -18,6 +18,7 @@ use server::store::audit_log;
 backend_suite!(
     bad_rule_definitions_name_the_problem,
     triage_changes_are_recorded_and_permitted,
+    suppression_holds_back_a_new_alert_for_its_window,
 );
 
 async fn call(
@@ -392,4 +393,61 @@ async fn triage_changes_are_recorded_and_permitted(db: TestDb) {
         audited, 4,
         "acknowledge+assign, comment, two bulk resolutions"
     );
+}
+
+/// With `suppress_secs: 600`, a resolved alert's key raises nothing new for matches within
+/// 600 s (event time) of its last event, and raises again after.
+async fn suppression_holds_back_a_new_alert_for_its_window(db: TestDb) {
+    let analyst = db.token("ana", &["analyst"]).await;
+    let (status, body) = call(
+        &db,
+        "POST",
+        "/api/v1/rules",
+        &analyst,
+        Some(json!({
+            "name": "invalid users", "kind": "match", "severity": "low", "suppress_secs": 600,
+            "definition": {"query": "event_action:ssh_invalid_user", "group_by": ["source_ip"]}
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["suppress_secs"], 600);
+    let at = |hh: u32, mm: u32| {
+        format!(
+            "Dec  1 {hh:02}:{mm:02}:00 gw sshd[9]: Invalid user oracle from 192.0.2.99 port 4000"
+        )
+    };
+    // Wait until the engine has read the rule (an alert shows), with events at 09:00.
+    let mut tries = 0;
+    let id = loop {
+        submit(&db, &[at(9, 0)]).await;
+        let (_, page) = call(&db, "GET", "/api/v1/alerts", &analyst, None).await;
+        if let Some(a) = page["items"].as_array().unwrap().first() {
+            break a["id"].as_i64().unwrap();
+        }
+        tries += 1;
+        assert!(tries < 40, "no alert raised");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    let (status, _) = call(
+        &db,
+        "PATCH",
+        &format!("/api/v1/alerts/{id}"),
+        &analyst,
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    submit(&db, &[at(9, 5), at(9, 10)]).await;
+    let (_, page) = call(&db, "GET", "/api/v1/alerts", &analyst, None).await;
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        1,
+        "suppressed: {page}"
+    );
+    submit(&db, &[at(9, 21)]).await;
+    let (_, page) = call(&db, "GET", "/api/v1/alerts?status=open", &analyst, None).await;
+    let open = page["items"].as_array().unwrap();
+    assert_eq!(open.len(), 1, "raised again after the window: {page}");
+    assert_eq!(open[0]["event_count"], 1);
 }

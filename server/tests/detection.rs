@@ -19,6 +19,7 @@ backend_suite!(
     threshold_alert_carries_its_events_once,
     match_alerts_dedup_while_open,
     rules_take_effect_without_a_restart,
+    a_deleted_builtin_rule_is_not_seeded_again,
 );
 
 /// Inserts an enabled rule.
@@ -209,4 +210,39 @@ async fn rules_take_effect_without_a_restart(db: TestDb) {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     panic!("the new rule never applied");
+}
+
+/// The built-in pack is created once; a deleted built-in rule stays deleted and an edited one
+/// keeps its edit when Vigil starts again.
+async fn a_deleted_builtin_rule_is_not_seeded_again(db: TestDb) {
+    use server::detect::builtin::{PACK, seed};
+    assert_eq!(seed(&db.state.db).await.unwrap(), PACK.len());
+    let all = rule::Entity::find().all(&db.state.db).await.unwrap();
+    assert_eq!(all.len(), PACK.len());
+    let brute = all
+        .iter()
+        .find(|r| r.builtin_key.as_deref() == Some("ssh_brute_force"))
+        .unwrap();
+    rule::Entity::delete_by_id(brute.id)
+        .exec(&db.state.db)
+        .await
+        .unwrap();
+    let web = all
+        .iter()
+        .find(|r| r.builtin_key.as_deref() == Some("web_scanning"))
+        .unwrap();
+    let mut edited: rule::ActiveModel = web.clone().into();
+    edited.enabled = Set(false);
+    edited.update(&db.state.db).await.unwrap();
+
+    assert_eq!(seed(&db.state.db).await.unwrap(), 0);
+    let again = rule::Entity::find().all(&db.state.db).await.unwrap();
+    assert_eq!(again.len(), PACK.len() - 1);
+    assert!(
+        again
+            .iter()
+            .all(|r| r.builtin_key.as_deref() != Some("ssh_brute_force"))
+    );
+    let web = again.iter().find(|r| r.id == web.id).unwrap();
+    assert!(!web.enabled, "the edit is kept");
 }

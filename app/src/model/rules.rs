@@ -24,6 +24,9 @@ pub struct RuleView {
     /// MITRE ATT&CK tags, e.g. `attack.t1110`.
     pub tags: Vec<String>,
     pub false_positives: Option<String>,
+    /// After an alert is resolved, the same rule and key raise no new alert for this many
+    /// seconds (of event time).
+    pub suppress_secs: Option<i64>,
     /// The built-in pack's name for the rule; absent for rules users wrote.
     pub builtin_key: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -48,6 +51,9 @@ pub struct NewRule {
     pub tags: Vec<String>,
     #[serde(default)]
     pub false_positives: Option<String>,
+    /// 1 s to 7 days; absent for no suppression.
+    #[serde(default)]
+    pub suppress_secs: Option<i64>,
 }
 
 fn yes() -> bool {
@@ -75,6 +81,9 @@ pub struct RuleUpdate {
     pub tags: Option<Vec<String>>,
     #[serde(default)]
     pub false_positives: Option<String>,
+    /// 1 s to 7 days, or 0 to remove the suppression.
+    #[serde(default)]
+    pub suppress_secs: Option<i64>,
 }
 
 /// Filters for `GET /api/v1/rules`; all optional.

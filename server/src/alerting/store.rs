@@ -74,6 +74,9 @@ async fn apply_one(txn: &impl ConnectionTrait, rule: &RuleMeta, op: &AlertOp) ->
         None if op.kind == OpKind::Extend => {
             metrics::counter!("vigil_detect_extend_without_alert_total").increment(1);
         }
+        None if suppressed(txn, rule, &dedup, op).await? => {
+            metrics::counter!("vigil_alerts_suppressed_total").increment(1);
+        }
         None => {
             let created = alert::ActiveModel {
                 rule_id: Set(Some(rule.id)),
@@ -112,6 +115,26 @@ async fn apply_one(txn: &impl ConnectionTrait, rule: &RuleMeta, op: &AlertOp) ->
         }
     }
     Ok(())
+}
+
+/// Whether the rule's suppression window holds back a new alert: an earlier alert of the same
+/// key was last seen less than `suppress` (event time) before this firing's first event.
+async fn suppressed(
+    txn: &impl ConnectionTrait,
+    rule: &RuleMeta,
+    dedup: &str,
+    op: &AlertOp,
+) -> Result<bool, DbErr> {
+    let Some(suppress) = rule.suppress else {
+        return Ok(false);
+    };
+    let recent = alert::Entity::find()
+        .filter(alert::Column::RuleId.eq(rule.id))
+        .filter(alert::Column::DedupKey.eq(dedup))
+        .filter(alert::Column::LastSeen.gte(op.first_seen - suppress))
+        .one(txn)
+        .await?;
+    Ok(recent.is_some())
 }
 
 /// Links up to `room` of `events` to the alert; returns how many were linked.

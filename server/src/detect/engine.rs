@@ -103,6 +103,8 @@ pub struct RuleMeta {
     pub tags: Option<serde_json::Value>,
     /// The title template; `{field}` takes the group key's value.
     pub title: String,
+    /// After an alert of a key, no new alert of that key for this long (event time).
+    pub suppress: Option<TimeDelta>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -485,6 +487,7 @@ fn compile(model: &rule::Model) -> Result<LiveRule, definition::RuleError> {
             severity: model.severity.clone(),
             tags: model.tags.clone(),
             title,
+            suppress: model.suppress_secs.map(TimeDelta::seconds),
             updated_at: model.updated_at,
         }),
         group,

@@ -37,6 +37,7 @@ impl From<rule::Model> for RuleView {
             enabled: m.enabled,
             tags: tags_of(m.tags.as_ref()),
             false_positives: m.false_positives,
+            suppress_secs: m.suppress_secs,
             builtin_key: m.builtin_key,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -98,6 +99,17 @@ fn check_text(field: &str, text: Option<&String>) -> Result<(), AppError> {
     Ok(())
 }
 
+fn check_suppress(secs: i64) -> Result<(), AppError> {
+    use crate::detect::definition::{MAX_WINDOW_SECS, MIN_WINDOW_SECS};
+    if (MIN_WINDOW_SECS..=MAX_WINDOW_SECS).contains(&secs) {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(format!(
+            "suppress_secs: {secs} is out of range: between {MIN_WINDOW_SECS} and {MAX_WINDOW_SECS} seconds"
+        )))
+    }
+}
+
 fn definition(kind: RuleKind, value: &serde_json::Value) -> Result<Definition, AppError> {
     Definition::parse(kind, value).map_err(|e| AppError::Invalid(e.to_string()))
 }
@@ -151,6 +163,9 @@ impl RulesService for Service {
         let tags = check_tags(&new.tags)?;
         check_text("description", new.description.as_ref())?;
         check_text("false_positives", new.false_positives.as_ref())?;
+        if let Some(secs) = new.suppress_secs {
+            check_suppress(secs)?;
+        }
         let now = Utc::now();
         let txn = self.db.begin().await.map_err(internal)?;
         let created = rule::ActiveModel {
@@ -166,7 +181,7 @@ impl RulesService for Service {
             builtin_key: Set(None),
             tags: Set(Some(tags)),
             false_positives: Set(new.false_positives),
-            suppress_secs: Set(None),
+            suppress_secs: Set(new.suppress_secs),
             ..Default::default()
         }
         .insert(&txn)
@@ -229,6 +244,13 @@ impl RulesService for Service {
             check_text("false_positives", update.false_positives.as_ref())?;
             model.false_positives = Set(update.false_positives);
             changed.push("false_positives");
+        }
+        if let Some(secs) = update.suppress_secs {
+            if secs != 0 {
+                check_suppress(secs)?;
+            }
+            model.suppress_secs = Set((secs != 0).then_some(secs));
+            changed.push("suppress_secs");
         }
         // A new updated_at is what makes the engine reload the rule.
         model.updated_at = Set(Utc::now());

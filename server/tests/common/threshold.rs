@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+/// One key's events still in a window, and the end of its fired alert's window.
+type KeyState = (VecDeque<(DateTime<Utc>, u64)>, Option<DateTime<Utc>>);
+
 /// Per key: (the earliest event of the first firing window, the alert's event count).
 pub fn expected_alerts(
     events: &[(DateTime<Utc>, String, u64)],
@@ -15,8 +18,7 @@ pub fn expected_alerts(
     threshold: u64,
 ) -> BTreeMap<String, (DateTime<Utc>, u64)> {
     let window = TimeDelta::seconds(window_secs);
-    let mut state: BTreeMap<&str, (VecDeque<(DateTime<Utc>, u64)>, Option<DateTime<Utc>>)> =
-        BTreeMap::new();
+    let mut state: BTreeMap<&str, KeyState> = BTreeMap::new();
     let mut alerts: BTreeMap<String, (DateTime<Utc>, u64)> = BTreeMap::new();
     for (t, key, w) in events {
         let (t, w) = (*t, *w);
