@@ -140,6 +140,24 @@ async fn staged_folder_imports_and_its_web_rule_raises_alerts(db: TestDb) {
                 "{res}"
             );
             legacy += 1;
+            // It cannot be enabled while the engine does not evaluate correlations.
+            let id = done[1]["id"].as_i64().unwrap();
+            let (status, body) = post(
+                &db,
+                &format!("/api/v1/rules/{id}/enable"),
+                &analyst,
+                None,
+                Body::empty(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("definition.correlation:"),
+                "{body}"
+            );
         } else {
             assert_eq!(done.len(), 1, "{res}");
             assert_eq!(done[0]["name"], title, "{res}");

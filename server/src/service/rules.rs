@@ -228,6 +228,12 @@ impl RulesService for Service {
             changed.push("definition");
         }
         if let Some(e) = update.enabled {
+            // A rule the engine cannot load (an imported Sigma correlation) stays disabled.
+            if e && update.definition.is_none()
+                && let Ok(kind) = current.kind.parse::<RuleKind>()
+            {
+                definition(kind, &current.definition)?;
+            }
             model.enabled = Set(e);
             changed.push(if e { "enabled" } else { "disabled" });
         }
