@@ -118,7 +118,8 @@ async fn set_enabled(
         (status = 200, body = RuleView),
         (status = 400, description = "The id is not a number", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "The rule's definition does not check (an imported correlation, say)", body = ErrorBody)))]
 pub async fn enable(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
