@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::get_system_status;
-use crate::components::StatCard;
+use crate::components::{StatCard, time};
 use crate::model::{DatabaseBackend, SystemStatus};
 
 #[component]
@@ -47,9 +47,9 @@ fn StatusCards(status: SystemStatus) -> impl IntoView {
         </div>
         <p class="meta">
             {format!(
-                "Vigil {} · running since {}",
+                "Vigil {} · running since {} UTC",
                 status.version,
-                status.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                time::utc_second(&status.started_at),
             )}
         </p>
     }

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 
 use super::RequirePermission;
 use crate::api::admin::admin_audit;
+use crate::components::time;
 use crate::model::accounts::AuditQuery;
 use crate::model::auth::Permission;
 
@@ -82,7 +83,7 @@ fn AuditView() -> impl IntoView {
                                             let class = format!("outcome-{}", r.outcome);
                                             view! {
                                             <tr class=class>
-                                                <td>{r.timestamp.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                                <td>{time::utc_second(&r.timestamp)}</td>
                                                 <td>{r.actor.unwrap_or_else(|| "-".into())}</td>
                                                 <td>{r.source_ip.unwrap_or_else(|| "-".into())}</td>
                                                 <td><code>{r.action}</code></td>

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 
 use super::{NeedsScript, Notice, RequirePermission};
 use crate::api::admin::{admin_create_token, admin_list_tokens, admin_revoke_token};
+use crate::components::time;
 use crate::model::accounts::{ApiTokenView, NewApiToken};
 use crate::model::auth::Permission;
 
@@ -21,7 +22,7 @@ pub fn AdminTokensPage() -> impl IntoView {
 }
 
 fn when(t: Option<chrono::DateTime<chrono::Utc>>, none: &str) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    t.map(|t| format!("{} UTC", time::utc_minute(&t)))
         .unwrap_or_else(|| none.to_string())
 }
 

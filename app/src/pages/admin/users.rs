@@ -7,6 +7,7 @@ use super::{NeedsScript, Notice, RequirePermission};
 use crate::api::admin::{
     admin_create_user, admin_list_roles, admin_list_users, admin_reset_password, admin_update_user,
 };
+use crate::components::time;
 use crate::model::accounts::{NewUser, UserSummary, UserUpdate};
 use crate::model::auth::Permission;
 
@@ -184,7 +185,7 @@ fn UserTable(
                                 <td>
                                     {u
                                         .last_login_at
-                                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                                        .map(|t| format!("{} UTC", time::utc_minute(&t)))
                                         .unwrap_or_else(|| "never".into())}
                                 </td>
                                 <td class="actions">
