@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::resource;
+
 use super::RequirePermission;
 use crate::api::admin::admin_audit;
 use crate::components::time;
@@ -32,7 +34,7 @@ fn AuditView() -> impl IntoView {
         limit: Some(50),
         ..Default::default()
     });
-    let page = Resource::new(move || query.get(), admin_audit);
+    let page = resource(move || query.get(), admin_audit);
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         query.set(AuditQuery {

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::resource;
+
 use super::{NeedsScript, Notice, RequirePermission};
 use crate::api::admin::{
     admin_create_user, admin_list_roles, admin_list_users, admin_reset_password, admin_update_user,
@@ -24,8 +26,8 @@ pub fn AdminUsersPage() -> impl IntoView {
 #[component]
 fn UsersAdmin() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let users = Resource::new(move || version.get(), |_| admin_list_users());
-    let roles = Resource::new(|| (), |_| admin_list_roles());
+    let users = resource(move || version.get(), |_| admin_list_users());
+    let roles = resource(|| (), |_| admin_list_roles());
     let notice = RwSignal::new(None::<Result<String, String>>);
 
     let username = RwSignal::new(String::new());
