@@ -25,13 +25,14 @@ MARIADB_TEST_DB ?= vigil_test
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build test test-unit test-e2e test-api bench lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb schemathesis python-venv clean-data
+.PHONY: help run build test test-unit test-e2e test-api bench wasm-size lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb schemathesis python-venv clean-data
 
 help:
 	@echo "make run    build (release) and start Vigil on SQLite: http://127.0.0.1:3000, data in ./data"
 	@echo "make test   every test: unit, integration on SQLite and MariaDB, end-to-end in Chromium,"
 	@echo "            and Schemathesis against the live API"
 	@echo "make bench  the benchmarks"
+	@echo "make wasm-size  build the release browser bundle and print its raw and gzip sizes"
 	@echo "make lint   rustfmt and clippy, warnings as errors"
 
 ## ---- running -------------------------------------------------------------------------------
@@ -71,6 +72,11 @@ bench: mariadb
 	@command -v sqlite3 >/dev/null \
 		|| { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y sqlite3; }
 	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench ingest
+
+# The release browser bundle as cargo-leptos builds it, without building the server.
+# WASM_SIZE_TOP=25 also lists the largest items (twiggy); WASM_GZIP_BUDGET=<bytes> fails above it.
+wasm-size: tools
+	end2end/wasm-size.sh
 
 lint:
 	cargo fmt --all -- --check

@@ -2,9 +2,11 @@
 
 mod account;
 pub mod admin;
+mod resource;
 mod system;
 
 pub use account::get_current_user;
+pub use resource::{JsonBytes, JsonResource, resource};
 pub use system::get_system_status;
 
 /// The caller, as the server's authentication middleware left it in the request.

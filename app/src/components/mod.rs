@@ -3,6 +3,7 @@
 mod empty_state;
 mod main_nav;
 mod stat_card;
+pub mod time;
 mod user_menu;
 
 pub use empty_state::EmptyState;

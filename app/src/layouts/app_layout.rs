@@ -4,14 +4,14 @@
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
 
-use crate::api::get_current_user;
+use crate::api::{JsonResource, get_current_user, resource};
 use crate::components::{MainNav, UserMenu};
 use crate::error::AppError;
 use crate::model::auth::CurrentUser;
 
 /// The signed-in user, loaded once per page by the frame and shared with the pages in it.
 #[derive(Clone, Copy)]
-pub struct CurrentUserResource(pub Resource<Result<CurrentUser, AppError>>);
+pub struct CurrentUserResource(pub JsonResource<Result<CurrentUser, AppError>>);
 
 /// The layout route: the frame around the matched child page.
 #[component]
@@ -25,7 +25,7 @@ pub fn AppLayout() -> impl IntoView {
 
 #[component]
 pub fn Frame(children: Children) -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_current_user());
+    let me = resource(|| (), |_| get_current_user());
     provide_context(CurrentUserResource(me));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>

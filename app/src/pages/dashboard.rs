@@ -3,13 +3,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::resource;
+
 use crate::api::get_system_status;
-use crate::components::StatCard;
+use crate::components::{StatCard, time};
 use crate::model::{DatabaseBackend, SystemStatus};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let status = Resource::new(|| (), |_| get_system_status());
+    let status = resource(|| (), |_| get_system_status());
 
     view! {
         <Title text="Dashboard" />
@@ -47,9 +49,9 @@ fn StatusCards(status: SystemStatus) -> impl IntoView {
         </div>
         <p class="meta">
             {format!(
-                "Vigil {} · running since {}",
+                "Vigil {} · running since {} UTC",
                 status.version,
-                status.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                time::utc_second(&status.started_at),
             )}
         </p>
     }

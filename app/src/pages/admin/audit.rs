@@ -3,8 +3,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::resource;
+
 use super::RequirePermission;
 use crate::api::admin::admin_audit;
+use crate::components::time;
 use crate::model::accounts::AuditQuery;
 use crate::model::auth::Permission;
 
@@ -31,7 +34,7 @@ fn AuditView() -> impl IntoView {
         limit: Some(50),
         ..Default::default()
     });
-    let page = Resource::new(move || query.get(), admin_audit);
+    let page = resource(move || query.get(), admin_audit);
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         query.set(AuditQuery {
@@ -82,7 +85,7 @@ fn AuditView() -> impl IntoView {
                                             let class = format!("outcome-{}", r.outcome);
                                             view! {
                                             <tr class=class>
-                                                <td>{r.timestamp.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                                <td>{time::utc_second(&r.timestamp)}</td>
                                                 <td>{r.actor.unwrap_or_else(|| "-".into())}</td>
                                                 <td>{r.source_ip.unwrap_or_else(|| "-".into())}</td>
                                                 <td><code>{r.action}</code></td>

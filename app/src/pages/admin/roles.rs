@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::resource;
+
 use super::{NeedsScript, Notice, RequirePermission};
 use crate::api::admin::{
     admin_create_role, admin_delete_role, admin_list_roles, admin_update_role,
@@ -26,7 +28,7 @@ pub fn AdminRolesPage() -> impl IntoView {
 #[component]
 fn RolesAdmin() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let roles = Resource::new(move || version.get(), |_| admin_list_roles());
+    let roles = resource(move || version.get(), |_| admin_list_roles());
     let notice = RwSignal::new(None::<Result<String, String>>);
     let name = RwSignal::new(String::new());
 

@@ -5,8 +5,11 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::resource;
+
 use super::{NeedsScript, Notice, RequirePermission};
 use crate::api::admin::{admin_create_token, admin_list_tokens, admin_revoke_token};
+use crate::components::time;
 use crate::model::accounts::{ApiTokenView, NewApiToken};
 use crate::model::auth::Permission;
 
@@ -21,14 +24,14 @@ pub fn AdminTokensPage() -> impl IntoView {
 }
 
 fn when(t: Option<chrono::DateTime<chrono::Utc>>, none: &str) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    t.map(|t| format!("{} UTC", time::utc_minute(&t)))
         .unwrap_or_else(|| none.to_string())
 }
 
 #[component]
 fn TokensAdmin() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let tokens = Resource::new(move || version.get(), |_| admin_list_tokens());
+    let tokens = resource(move || version.get(), |_| admin_list_tokens());
     let notice = RwSignal::new(None::<Result<String, String>>);
     let name = RwSignal::new(String::new());
     let chosen = RwSignal::new(BTreeSet::from([Permission::IngestWrite]));

@@ -3,10 +3,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::resource;
+
 use super::{NeedsScript, Notice, RequirePermission};
 use crate::api::admin::{
     admin_create_user, admin_list_roles, admin_list_users, admin_reset_password, admin_update_user,
 };
+use crate::components::time;
 use crate::model::accounts::{NewUser, UserSummary, UserUpdate};
 use crate::model::auth::Permission;
 
@@ -23,8 +26,8 @@ pub fn AdminUsersPage() -> impl IntoView {
 #[component]
 fn UsersAdmin() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let users = Resource::new(move || version.get(), |_| admin_list_users());
-    let roles = Resource::new(|| (), |_| admin_list_roles());
+    let users = resource(move || version.get(), |_| admin_list_users());
+    let roles = resource(|| (), |_| admin_list_roles());
     let notice = RwSignal::new(None::<Result<String, String>>);
 
     let username = RwSignal::new(String::new());
@@ -184,7 +187,7 @@ fn UserTable(
                                 <td>
                                     {u
                                         .last_login_at
-                                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                                        .map(|t| format!("{} UTC", time::utc_minute(&t)))
                                         .unwrap_or_else(|| "never".into())}
                                 </td>
                                 <td class="actions">
