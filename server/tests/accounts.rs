@@ -164,9 +164,16 @@ async fn refresh_rotates_and_reuse_revokes_the_session(db: TestDb) {
 
 async fn logout_ends_the_session_for_its_tokens(db: TestDb) {
     let t = db.sign_in("vera", &["viewer"]).await;
-    let other = server::service::auth::login(&db.state.db, &db.state.auth, "vera", PASSWORD, None)
-        .await
-        .unwrap();
+    let other = server::service::auth::login(
+        &db.state.db,
+        &db.state.auth,
+        db.state.ingest.engine(),
+        "vera",
+        PASSWORD,
+        None,
+    )
+    .await
+    .unwrap();
     let req = Request::post("/api/v1/auth/logout")
         .header("authorization", format!("Bearer {}", t.access_token))
         .body(Body::empty())

@@ -30,6 +30,11 @@ pub struct Builtin {
 /// counted).
 pub const SSH_FAILURE: &str = "event_action:ssh_login AND event_outcome:failure";
 
+/// A failed password sign-in to Vigil itself, from its audit trail (throttled attempts are
+/// recorded as `vigil_login_throttled` and are not counted).
+pub const VIGIL_LOGIN_FAILURE: &str =
+    "source:vigil AND event_action:vigil_login AND event_outcome:failure";
+
 pub const PACK: &[Builtin] = &[
     Builtin {
         key: "ssh_brute_force",
@@ -89,6 +94,24 @@ pub const PACK: &[Builtin] = &[
                 "within_secs": 600,
                 "group_by": ["source_ip"],
                 "title": "SSH login after brute force from {source_ip}",
+            })
+        },
+    },
+    Builtin {
+        key: "vigil_sign_in_brute_force",
+        name: "Brute force against Vigil sign-in",
+        kind: RuleKind::Threshold,
+        severity: "high",
+        description: "At least 10 failed Vigil sign-ins from one address within 5 minutes.",
+        false_positives: "A user or script retrying a mistyped password; several users behind one NAT address.",
+        tags: &["attack.credential_access", "attack.t1110"],
+        definition: || {
+            json!({
+                "query": VIGIL_LOGIN_FAILURE,
+                "group_by": ["source_ip"],
+                "window_secs": 300,
+                "threshold": 10,
+                "title": "Brute force against Vigil sign-in from {source_ip}",
             })
         },
     },

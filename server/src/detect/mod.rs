@@ -28,6 +28,10 @@ use sea_orm::{
 pub use definition::{Definition, RuleError};
 pub use engine::{Detection, Engine};
 
+/// The engine of one pipeline, shared by the ingest writer and the audit trail. Whoever holds
+/// the lock evaluates, commits and applies one detection, so the two never interleave.
+pub type SharedEngine = std::sync::Arc<tokio::sync::Mutex<Engine>>;
+
 use crate::store::rule;
 
 /// The kinds of rule Vigil evaluates.

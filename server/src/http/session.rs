@@ -67,7 +67,16 @@ async fn login(
 ) -> Response {
     let next = safe_next(form.next.as_deref());
     let username = form.username.trim();
-    match sessions::login(&state.db, &state.auth, username, &form.password, ip).await {
+    match sessions::login(
+        &state.db,
+        &state.auth,
+        state.ingest.engine(),
+        username,
+        &form.password,
+        ip,
+    )
+    .await
+    {
         Ok(tokens) => {
             let mut res = Redirect::to(&next).into_response();
             for c in session_cookies(&state, Some(&tokens)) {

@@ -126,6 +126,8 @@ pub struct IngestHandle {
     stopped: tokio::sync::watch::Receiver<bool>,
     /// Sources already registered by this process, by name.
     sources: Arc<std::sync::Mutex<std::collections::HashMap<String, SourceRef>>>,
+    /// The writer's detection engine, which the audit trail evaluates its events on too.
+    engine: crate::detect::SharedEngine,
 }
 
 impl IngestHandle {
@@ -182,6 +184,11 @@ impl IngestHandle {
         &self.db
     }
 
+    /// The detection engine the writer evaluates every stored batch on.
+    pub fn engine(&self) -> &crate::detect::SharedEngine {
+        &self.engine
+    }
+
     /// Resolves once the writer has stored everything and stopped, which happens when every
     /// handle is gone. Holds no handle itself.
     pub fn stopped(&self) -> impl std::future::Future<Output = ()> + use<> {
@@ -219,9 +226,12 @@ impl IngestHandle {
         };
         let writer_db = db.clone();
         let writer_paused = paused.clone();
-        let engine = Some(crate::detect::Engine::new(config.detect));
+        let engine = Arc::new(tokio::sync::Mutex::new(crate::detect::Engine::new(
+            config.detect,
+        )));
+        let writer_engine = Some(engine.clone());
         tokio::spawn(async move {
-            writer::run(writer_db, parsed_rx, settings, writer_paused, engine).await;
+            writer::run(writer_db, parsed_rx, settings, writer_paused, writer_engine).await;
             let _ = stopped_tx.send(true);
         });
         Self {
@@ -230,6 +240,7 @@ impl IngestHandle {
             paused,
             stopped,
             sources: Default::default(),
+            engine,
         }
     }
 }

@@ -16,7 +16,7 @@ use super::ids;
 use super::row::insert_statements;
 use super::stage::Parsed;
 use super::{EventRow, IngestError};
-use crate::detect::{Detection, Engine};
+use crate::detect::{Detection, Engine, SharedEngine};
 
 pub struct Settings {
     pub batch_size: usize,
@@ -56,7 +56,7 @@ pub async fn run(
     mut rx: mpsc::Receiver<Parsed>,
     settings: Settings,
     paused: Arc<AtomicBool>,
-    mut engine: Option<Engine>,
+    engine: Option<SharedEngine>,
 ) {
     let mut seq = Sequence::new();
     let mut open = true;
@@ -82,7 +82,13 @@ pub async fn run(
         if batch.is_empty() {
             continue;
         }
-        store(&db, &mut seq, batch, &paused, engine.as_mut()).await;
+        // The audit trail evaluates its events on the same engine: the lock spans evaluation,
+        // commit and apply.
+        let mut guard = match &engine {
+            Some(engine) => Some(engine.lock().await),
+            None => None,
+        };
+        store(&db, &mut seq, batch, &paused, guard.as_deref_mut()).await;
     }
 }
 

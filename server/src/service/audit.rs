@@ -9,10 +9,16 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use hashlink::LruCache;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set, TransactionSession,
+    TransactionTrait,
+};
 use serde_json::{Value, json};
 
-use crate::store::{audit_log, bronze_event_data};
+use crate::detect::{Detection, Engine, SharedEngine};
+use crate::ingest::EventRow;
+use crate::ingest::row::insert_statements;
+use crate::store::audit_log;
 
 /// The `source` of the events the audit trail writes; reading them needs `audit.read`.
 pub const SOURCE: &str = "vigil";
@@ -148,12 +154,50 @@ fn cap_json(value: &Value, depth: usize) -> Value {
 
 /// Writes the entry to the audit log and the event store, on the given connection (pass a
 /// transaction to make the record part of the change it describes). The event's id comes from
-/// the same counter as the ingest writer's.
+/// the same counter as the ingest writer's. The event is not evaluated by detection: use
+/// [`record_detected`] for events rules should see.
 pub async fn record<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     entry: AuditEntry,
 ) -> Result<(), sea_orm::DbErr> {
     let txn = conn.begin().await?;
+    write(&txn, entry, None).await?;
+    txn.commit().await
+}
+
+/// How long [`record_detected`] waits for the detection engine, which the ingest writer holds
+/// while it stores a batch (and while it retries an unreachable database). Past it the record
+/// fails, and so does the action it describes: nothing goes unrecorded.
+pub const ENGINE_WAIT: Duration = Duration::from_secs(10);
+
+/// Like [`record`], on its own transaction, evaluating the event on the detection engine like
+/// the ingest writer evaluates a batch: the alerts and state changes it causes are committed
+/// with the event, and reach the engine only after that commit.
+pub async fn record_detected(
+    db: &DatabaseConnection,
+    engine: &SharedEngine,
+    entry: AuditEntry,
+) -> Result<(), sea_orm::DbErr> {
+    let mut engine = tokio::time::timeout(ENGINE_WAIT, engine.lock())
+        .await
+        .map_err(|_| sea_orm::DbErr::Custom("the detection engine is busy".into()))?;
+    if let Err(err) = engine.refresh(db).await {
+        tracing::warn!(error = %err, "cannot read the rules: detection keeps the rules it has");
+    }
+    let txn = db.begin().await?;
+    let detection = write(&txn, entry, Some(&mut engine)).await?;
+    txn.commit().await?;
+    engine.apply(detection);
+    Ok(())
+}
+
+/// Inserts the entry's audit record and event; with an engine, evaluates the event and stores
+/// the resulting detection too, returning it for [`Engine::apply`] once committed.
+async fn write(
+    txn: &impl ConnectionTrait,
+    entry: AuditEntry,
+    engine: Option<&mut Engine>,
+) -> Result<Detection, sea_orm::DbErr> {
     let now = Utc::now();
     let actor_name = entry.actor_name.as_deref().map(|a| cap(a, MAX_TEXT));
     let target = entry.target.as_deref().map(|t| cap(t, MAX_TEXT));
@@ -187,39 +231,51 @@ pub async fn record<C: ConnectionTrait + TransactionTrait>(
         details: Set(logged),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    let id = crate::ingest::ids::reserve_in(&txn, 1).await?;
-    bronze_event_data::ActiveModel {
-        id: Set(id),
-        timestamp: Set(now),
-        received_at: Set(now),
-        host: Set(None),
-        source_ip: Set(source_ip),
-        user_name: Set(user_name),
-        event_category: Set(Some(entry.category().to_string())),
-        event_action: Set(Some(format!("vigil_{}", entry.action))),
-        event_outcome: Set(Some(entry.outcome.as_str().to_string())),
-        level: Set(Some(
+    let id = crate::ingest::ids::reserve_in(txn, 1).await?;
+    let mut fields = serde_json::Map::new();
+    fields.insert("audit.target".into(), json!(target));
+    fields.insert("audit.details".into(), details);
+    let row = EventRow {
+        timestamp: now,
+        received_at: now,
+        host: None,
+        source_ip,
+        source_port: None,
+        destination_ip: None,
+        destination_port: None,
+        user_name,
+        event_category: Some(entry.category().to_string()),
+        event_action: Some(format!("vigil_{}", entry.action)),
+        event_outcome: Some(entry.outcome.as_str().to_string()),
+        level: Some(
             match entry.outcome {
                 Outcome::Success => "info",
                 Outcome::Failure => "warning",
             }
             .to_string(),
-        )),
-        process: Set(Some("vigil".to_string())),
-        message: Set(message.clone()),
-        raw: Set(message),
-        parser: Set("vigil_audit".to_string()),
-        source: Set(SOURCE.to_string()),
-        flags: Set(0),
-        repeat_count: Set(1),
-        fields: Set(json!({ "audit.target": target, "audit.details": details })),
-        ..Default::default()
+        ),
+        process: Some("vigil".to_string()),
+        pid: None,
+        message: message.clone(),
+        raw: message,
+        parser: "vigil_audit",
+        source: SOURCE.into(),
+        flags: 0,
+        repeat_count: 1,
+        fields,
+    };
+    let rows = [row];
+    let detection = match engine {
+        Some(engine) => engine.evaluate(id, &rows),
+        None => Detection::default(),
+    };
+    for stmt in insert_statements(txn.get_database_backend(), &rows, id) {
+        txn.execute_raw(stmt).await?;
     }
-    .insert(&txn)
-    .await?;
-    txn.commit().await
+    crate::detect::store(txn, &detection).await?;
+    Ok(detection)
 }
 
 /// How often one client address gets a record of a repeated unauthenticated failure.

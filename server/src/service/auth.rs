@@ -21,6 +21,7 @@ use super::users::valid_username;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::{self, LoginThrottle, Subject};
 use crate::auth::{password, tokens};
+use crate::detect::SharedEngine;
 use crate::store::{api_token, refresh_token, role, role_permission, user, user_role};
 
 /// What a successful sign-in or refresh hands out.
@@ -84,10 +85,12 @@ impl Rejection {
 
 /// Signs a user in with a password. Unknown users, wrong passwords and disabled accounts all
 /// get the same answer after the same work. The attempt is counted by the throttle before the
-/// password is verified; a throttled attempt is refused without verifying anything.
+/// password is verified; a throttled attempt is refused without verifying anything. Every
+/// record of the attempt is evaluated by detection, so guessing Vigil's passwords raises alerts.
 pub async fn login(
     db: &DatabaseConnection,
     settings: &AuthSettings,
+    engine: &SharedEngine,
     username: &str,
     plain: &str,
     ip: Option<String>,
@@ -100,7 +103,7 @@ pub async fn login(
     // A name no account can have is refused before the lookup: on MariaDB's PAD SPACE
     // collation `"admin   "` would otherwise find `admin`.
     if !valid_username(username) {
-        audit::record(db, failure("invalid_username"))
+        audit::record_detected(db, engine, failure("invalid_username"))
             .await
             .map_err(internal)?;
         return Err(AppError::InvalidCredentials);
@@ -129,7 +132,9 @@ pub async fn login(
                 if let Some(u) = &found {
                     entry = entry.target(u.username.clone());
                 }
-                audit::record(db, entry).await.map_err(internal)?;
+                audit::record_detected(db, engine, entry)
+                    .await
+                    .map_err(internal)?;
             }
             return Err(AppError::RateLimited(refusal.retry_after()));
         }
@@ -154,7 +159,9 @@ pub async fn login(
             if let Some(u) = found {
                 entry = entry.target(u.username);
             }
-            audit::record(db, entry).await.map_err(internal)?;
+            audit::record_detected(db, engine, entry)
+                .await
+                .map_err(internal)?;
             return Err(AppError::InvalidCredentials);
         }
     };
@@ -167,8 +174,9 @@ pub async fn login(
         .exec(db)
         .await
         .map_err(internal)?;
-    audit::record(
+    audit::record_detected(
         db,
+        engine,
         AuditEntry::new("login", Outcome::Success)
             .actor(Some(user.id), user.username.clone())
             .from_ip(ip)

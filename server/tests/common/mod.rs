@@ -111,9 +111,16 @@ impl TestDb {
         server::service::users::create_user(&self.state.db, username, PASSWORD, &roles)
             .await
             .expect("create test user");
-        server::service::auth::login(&self.state.db, &self.state.auth, username, PASSWORD, None)
-            .await
-            .expect("sign in test user")
+        server::service::auth::login(
+            &self.state.db,
+            &self.state.auth,
+            self.state.ingest.engine(),
+            username,
+            PASSWORD,
+            None,
+        )
+        .await
+        .expect("sign in test user")
     }
 
     /// A bearer token for a new user with `roles`.

@@ -39,7 +39,15 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let tokens = sessions::login(&state.db, &state.auth, &req.username, &req.password, ip).await?;
+    let tokens = sessions::login(
+        &state.db,
+        &state.auth,
+        state.ingest.engine(),
+        &req.username,
+        &req.password,
+        ip,
+    )
+    .await?;
     Ok(response(tokens))
 }
 
