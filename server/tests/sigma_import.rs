@@ -20,6 +20,8 @@ backend_suite!(
     staged_folder_imports_and_its_web_rule_raises_alerts,
     bad_yaml_is_refused_with_its_reason,
     builtin_web_rules_are_seeded_once_and_fire,
+    value_count_correlation_alerts_for_the_crossing_group_only,
+    unevaluated_correlations_stay_disabled_with_their_reason,
 );
 
 fn corpus() -> PathBuf {
@@ -124,7 +126,7 @@ async fn staged_folder_imports_and_its_web_rule_raises_alerts(db: TestDb) {
         }
         assert!(refused.is_empty(), "{res}");
         // A legacy `| count()` condition becomes an enabled base rule and a correlation,
-        // stored disabled because correlations are not evaluated yet.
+        // enabled too: both staged ones are counts with `>` over fields Vigil maps.
         if text.contains("| count(") {
             assert_eq!(done.len(), 2, "{res}");
             assert_eq!(
@@ -134,30 +136,12 @@ async fn staged_folder_imports_and_its_web_rule_raises_alerts(db: TestDb) {
             );
             assert_eq!(done[0]["enabled"], true, "{res}");
             assert_eq!(done[1]["name"], title, "{res}");
-            assert_eq!(done[1]["enabled"], false, "{res}");
+            assert_eq!(done[1]["enabled"], true, "{res}");
             assert!(
-                res["warnings"].to_string().contains("stored disabled"),
+                !res["warnings"].to_string().contains("stored disabled"),
                 "{res}"
             );
             legacy += 1;
-            // It cannot be enabled while the engine does not evaluate correlations.
-            let id = done[1]["id"].as_i64().unwrap();
-            let (status, body) = post(
-                &db,
-                &format!("/api/v1/rules/{id}/enable"),
-                &analyst,
-                None,
-                Body::empty(),
-            )
-            .await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-            assert!(
-                body["error"]["message"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("definition.correlation:"),
-                "{body}"
-            );
         } else {
             assert_eq!(done.len(), 1, "{res}");
             assert_eq!(done[0]["name"], title, "{res}");
@@ -354,4 +338,158 @@ async fn builtin_web_rules_are_seeded_once_and_fire(db: TestDb) {
         alert["tags"],
         json!(["attack.initial-access", "attack.t1189"])
     );
+}
+
+/// The staged legacy rule `selection | count(pam_user) by pam_rhost > 3` (timeframe 24h)
+/// imports as a base rule and an enabled `value_count` correlation. Four distinct users failing
+/// from one host cross it; three distinct users (one of them twice) from another do not.
+async fn value_count_correlation_alerts_for_the_crossing_group_only(db: TestDb) {
+    let analyst = db.token("ana", &["analyst"]).await;
+    let shipper = db.token("shipper", &["ingest"]).await;
+    let file = "SigmaHQ-sigma/unsupported/linux/lnx_auth_susp_failed_logons_single_source.yml";
+    let yaml = std::fs::read_to_string(corpus().join("sigma").join(file)).unwrap();
+    let body = json!({ "files": [{ "name": file, "yaml": yaml }] }).to_string();
+    let (status, result) = send(&db, &analyst, "application/json", body).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    let done = result["files"][0]["imported"].as_array().unwrap().clone();
+    assert_eq!(done.len(), 2, "{result}");
+    assert!(done.iter().all(|r| r["enabled"] == true), "{result}");
+    let base_id = done[0]["id"].clone();
+    let corr_id = done[1]["id"].clone();
+
+    // A real PAM failure line (rhost and user), rewritten per host and user.
+    let template = line("auth/elastic_examples_auth.log", 3168);
+    assert!(template.contains("rhost=24.151.103.17  user=elastic_user_0"));
+    let failure = |second: u32, host: &str, user: &str| {
+        template
+            .replacen("16:01:24", &format!("16:01:{second:02}"), 1)
+            .replace("24.151.103.17", host)
+            .replace("elastic_user_0", user)
+    };
+
+    // Wait until the engine has loaded the imported rules: a probe from a third host raises
+    // the base rule's alert (one distinct user there, far below the correlation).
+    let mut tries = 0;
+    loop {
+        let probe = failure(1, "192.0.2.50", "probe");
+        let (status, summary) = post(&db, "/api/v1/logs/raw", &shipper, Some(TEXT), probe).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        if alerts(&db, &analyst)
+            .await
+            .iter()
+            .any(|a| a["rule_id"] == base_id)
+        {
+            break;
+        }
+        tries += 1;
+        assert!(tries < 40, "the base rule raised nothing");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+
+    let sent = [
+        ("203.0.113.9", "alice"),
+        ("198.51.100.7", "dave"),
+        ("203.0.113.9", "bob"),
+        ("198.51.100.7", "erin"),
+        ("203.0.113.9", "carol"),
+        ("198.51.100.7", "dave"),
+        ("198.51.100.7", "frank"),
+        ("203.0.113.9", "mallory"),
+    ];
+    let lines: Vec<String> = sent
+        .iter()
+        .enumerate()
+        .map(|(i, (host, user))| failure(10 + i as u32, host, user))
+        .collect();
+    // Expected from the lines: hosts with more than 3 distinct users.
+    let mut users: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for (host, user) in sent {
+        users.entry(host).or_default().insert(user);
+    }
+    let crossing: Vec<&str> = users
+        .iter()
+        .filter(|(_, u)| u.len() > 3)
+        .map(|(h, _)| *h)
+        .collect();
+    assert_eq!(crossing, ["203.0.113.9"]);
+    assert_eq!(users["198.51.100.7"].len(), 3);
+    let (status, summary) = post(
+        &db,
+        "/api/v1/logs/raw",
+        &shipper,
+        Some(TEXT),
+        lines.join("\n"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+
+    let mut tries = 0;
+    let raised = loop {
+        let raised: Vec<Value> = alerts(&db, &analyst)
+            .await
+            .into_iter()
+            .filter(|a| a["rule_id"] == corr_id)
+            .collect();
+        if !raised.is_empty() {
+            break raised;
+        }
+        tries += 1;
+        assert!(tries < 40, "the correlation raised nothing");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    assert_eq!(
+        raised[0]["group_key"], "source_ip=203.0.113.9",
+        "{raised:?}"
+    );
+    assert_eq!(raised[0]["group_fields"]["source_ip"], "203.0.113.9");
+    assert_eq!(
+        raised[0]["event_count"].as_i64().unwrap() as usize,
+        users["203.0.113.9"].len()
+    );
+}
+
+/// A correlation Vigil does not evaluate (a `lt` condition, a temporal type) is stored
+/// disabled with the reason, and enabling it answers 422 with that reason.
+async fn unevaluated_correlations_stay_disabled_with_their_reason(db: TestDb) {
+    let analyst = db.token("ana", &["analyst"]).await;
+    let base = "title: Bad request\nname: bad_request\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    sc-status: 400\n  condition: sel\n";
+    let few = format!(
+        "{base}---\ntitle: Few bad requests\ncorrelation:\n  type: event_count\n  rules:\n    - bad_request\n  group-by:\n    - c-ip\n  timespan: 10m\n  condition:\n    lt: 3\n"
+    );
+    let temporal = format!(
+        "{base}---\ntitle: Bad then bad\ncorrelation:\n  type: temporal\n  rules:\n    - bad_request\n  group-by:\n    - c-ip\n  timespan: 10m\n"
+    )
+    .replace("title: Bad request", "title: Bad request again");
+    let body = json!({ "files": [
+        { "name": "few.yml", "yaml": few },
+        { "name": "temporal.yml", "yaml": temporal },
+    ] })
+    .to_string();
+    let (status, result) = send(&db, &analyst, "application/json", body).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    for (res, why) in result["files"].as_array().unwrap().iter().zip([
+        "only a single `gt` or `gte` condition",
+        "temporal correlations are not evaluated",
+    ]) {
+        let done = res["imported"].as_array().unwrap();
+        assert_eq!(done.len(), 2, "{res}");
+        assert_eq!(done[0]["enabled"], true, "{res}");
+        assert_eq!(done[1]["enabled"], false, "{res}");
+        assert!(res["warnings"].to_string().contains(why), "{res}");
+        let id = done[1]["id"].as_i64().unwrap();
+        let (status, body) = post(
+            &db,
+            &format!("/api/v1/rules/{id}/enable"),
+            &analyst,
+            None,
+            Body::empty(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("definition.correlation:"), "{body}");
+        assert!(message.contains(why), "{body}");
+    }
 }

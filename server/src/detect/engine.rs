@@ -21,7 +21,7 @@ use super::group::{GroupBy, GroupKey};
 use super::match_rule::MatchRule;
 use super::sequence::{Sequence, SequenceState};
 use super::sigma_rule::SigmaMatch;
-use super::threshold::{Threshold, ThresholdState};
+use super::threshold::{Filter, Threshold, ThresholdState};
 use super::{RuleKind, Settings};
 use crate::ingest::EventRow;
 use crate::store::{detector_state, rule};
@@ -446,14 +446,14 @@ fn compile(model: &rule::Model) -> Result<LiveRule, definition::RuleError> {
         definition::RuleError::new("kind", format!("unknown kind `{}`", model.kind))
     })?;
     let def = Definition::parse(kind, &model.definition)?;
-    let group = GroupBy::new(def.group_by())?;
+    let mut group_by = def.group_by().to_vec();
     let secs = TimeDelta::seconds;
     let detector = match &def {
         Definition::Match(d) => Detector::Match(MatchRule {
             matcher: definition::query("definition.query", &d.query)?,
         }),
         Definition::Threshold(d) => Detector::Threshold(Threshold {
-            matcher: definition::query("definition.query", &d.query)?,
+            filter: Filter::Query(definition::query("definition.query", &d.query)?),
             window: secs(d.window_secs),
             threshold: d.threshold,
             distinct: d
@@ -468,12 +468,20 @@ fn compile(model: &rule::Model) -> Result<LiveRule, definition::RuleError> {
             then: definition::query("definition.then", &d.then)?,
             within: secs(d.within_secs),
         }),
+        // A correlation is a threshold over its base rules' matches, grouped by the Vigil
+        // fields its Sigma `group-by` maps to.
+        Definition::Sigma(d) if d.correlation.is_some() => {
+            let c = d.compile_correlation()?;
+            group_by = c.group_by;
+            Detector::Threshold(c.threshold)
+        }
         Definition::Sigma(d) => Detector::Sigma(SigmaMatch {
             rule: Box::new(d.compile()?),
         }),
     };
+    let group = GroupBy::new(&group_by)?;
     let title = def.title().map(str::to_string).unwrap_or_else(|| {
-        let fields: Vec<String> = def.group_by().iter().map(|f| format!("{{{f}}}")).collect();
+        let fields: Vec<String> = group_by.iter().map(|f| format!("{{{f}}}")).collect();
         if fields.is_empty() {
             model.name.clone()
         } else {

@@ -3,12 +3,15 @@
 //! rule, every matching event raises an alert, or adds to the rule's alert while that alert is
 //! not resolved.
 
+use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use super::RuleError;
+use super::definition::{MAX_THRESHOLD, MAX_WINDOW_SECS, MIN_WINDOW_SECS, field};
 use super::engine::{AlertOp, Event, OpKind};
 use super::group::GroupKey;
-use super::sigma::{self, SigmaRule};
+use super::sigma::{self, Compare, Condition, CorrelationKind, SigmaRule};
+use super::threshold::{Filter, Threshold};
 
 /// The definition of a `sigma` rule.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -21,20 +24,121 @@ pub struct SigmaDef {
     pub index: usize,
     #[serde(default)]
     pub title: Option<String>,
-    /// Set for a Sigma correlation rule: which of the file's correlations this is. Vigil does
-    /// not evaluate correlations yet, so such a rule is stored disabled and never compiles.
+    /// Set for a Sigma correlation rule: which of the file's correlations this is. An
+    /// `event_count` or `value_count` correlation runs as a threshold over the matches of the
+    /// base rules it references in the same YAML; other correlations never compile, so such a
+    /// rule is stored disabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation: Option<usize>,
 }
 
-/// Why a stored correlation rule stays silent.
-pub const CORRELATION_UNSUPPORTED: &str =
-    "Sigma correlation rules (event_count, value_count, temporal) are not evaluated yet";
+/// A Sigma correlation compiled for the engine: a threshold whose events are the base rules'
+/// matches, and the Vigil fields it groups by.
+pub struct CompiledCorrelation {
+    pub threshold: Threshold,
+    pub group_by: Vec<String>,
+}
 
 impl SigmaDef {
-    /// Checks a definition written by hand: the YAML must import without any refusal.
-    pub fn check(&self) -> Result<SigmaRule, RuleError> {
-        self.compile_with(true)
+    /// Checks a definition written by hand (or a rule being enabled): the YAML must import
+    /// without any refusal, and a correlation must be one Vigil evaluates.
+    pub fn check(&self) -> Result<(), RuleError> {
+        if self.correlation.is_some() {
+            return self.compile_correlation().map(|_| ());
+        }
+        self.compile_with(true).map(|_| ())
+    }
+
+    /// Compiles a correlation rule: `event_count` and `value_count` with a `gt` or `gte`
+    /// condition become a threshold (`gt N` is a threshold of N + 1) over the matches of the
+    /// referenced base rules, which must be in the same YAML; anything else names why not.
+    pub fn compile_correlation(&self) -> Result<CompiledCorrelation, RuleError> {
+        let err = |m: String| RuleError::new("definition.correlation", m);
+        let at = self.correlation.unwrap_or(0);
+        if self.yaml.len() as u64 > sigma::MAX_FILE_BYTES {
+            return Err(RuleError::new(
+                "definition.yaml",
+                format!("over the {} byte limit", sigma::MAX_FILE_BYTES),
+            ));
+        }
+        let import = sigma::import_yaml(&self.yaml);
+        let Some(spec) = import.correlations.get(at) else {
+            return Err(err(format!(
+                "the YAML holds {} Sigma correlation(s); index {at} is past them",
+                import.correlations.len()
+            )));
+        };
+        if !matches!(
+            spec.kind,
+            CorrelationKind::EventCount | CorrelationKind::ValueCount
+        ) {
+            return Err(err(format!(
+                "{} correlations are not evaluated (only event_count and value_count are)",
+                spec.kind.as_str()
+            )));
+        }
+        let Condition::Count {
+            predicates,
+            field: counted,
+        } = &spec.condition
+        else {
+            return Err(err("the condition is not a count".into()));
+        };
+        let threshold = match predicates.as_slice() {
+            [(Compare::Gt, n)] => n.saturating_add(1),
+            [(Compare::Gte, n)] => *n,
+            _ => {
+                return Err(err(
+                    "only a single `gt` or `gte` condition is evaluated".into()
+                ));
+            }
+        };
+        if !(1..=MAX_THRESHOLD).contains(&threshold) {
+            return Err(err(format!(
+                "the condition asks for {threshold} events: between 1 and {MAX_THRESHOLD}"
+            )));
+        }
+        let secs = i64::try_from(spec.timespan.as_secs()).unwrap_or(i64::MAX);
+        if !(MIN_WINDOW_SECS..=MAX_WINDOW_SECS).contains(&secs) {
+            return Err(err(format!(
+                "timespan of {secs} s is out of range: between {MIN_WINDOW_SECS} and {MAX_WINDOW_SECS}"
+            )));
+        }
+        let mut rules: Vec<SigmaRule> = Vec::new();
+        for reference in &spec.rules {
+            let Some(base) = import.rules.iter().find(|r| r.info.answers_to(reference)) else {
+                return Err(err(format!(
+                    "references rule {reference}, which is not a detection rule of the same YAML"
+                )));
+            };
+            if !rules.iter().any(|r| r.info.answers_to(reference)) {
+                rules.push(base.clone());
+            }
+        }
+        let mapped = |name: &str| {
+            sigma::event::vigil_field(name)
+                .ok_or_else(|| err(format!("cannot group or count by the Sigma field `{name}`")))
+        };
+        let group_by = spec
+            .group_by
+            .iter()
+            .map(|g| mapped(g))
+            .collect::<Result<Vec<_>, _>>()?;
+        let distinct = match (spec.kind, counted) {
+            (CorrelationKind::ValueCount, Some(f)) => {
+                Some(field("definition.correlation", &mapped(f)?)?)
+            }
+            _ => None,
+        };
+        Ok(CompiledCorrelation {
+            threshold: Threshold {
+                filter: Filter::Sigma(rules),
+                window: TimeDelta::seconds(secs),
+                threshold,
+                distinct,
+            },
+            group_by,
+        })
     }
 
     /// Compiles the rule, or names why it cannot be. Other documents of the same file that
@@ -47,7 +151,7 @@ impl SigmaDef {
         if self.correlation.is_some() {
             return Err(RuleError::new(
                 "definition.correlation",
-                CORRELATION_UNSUPPORTED,
+                "a correlation compiles with compile_correlation",
             ));
         }
         if self.yaml.len() as u64 > sigma::MAX_FILE_BYTES {

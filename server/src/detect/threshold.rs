@@ -20,10 +20,20 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::{AlertOp, Event, OpKind};
 use super::group::{GroupKey, value_of};
+use super::sigma::SigmaRule;
 use app::query::{Field, Matcher};
 
+/// Which events a threshold counts.
+pub enum Filter {
+    /// Those the rule's query selects.
+    Query(Matcher),
+    /// Those any of these Sigma rules matches: a Sigma `event_count` or `value_count`
+    /// correlation counts the matches of the base rules it references.
+    Sigma(Vec<SigmaRule>),
+}
+
 pub struct Threshold {
-    pub matcher: Matcher,
+    pub filter: Filter,
     pub window: TimeDelta,
     pub threshold: u64,
     pub distinct: Option<Field>,
@@ -64,7 +74,10 @@ impl ThresholdState {
 
 impl Threshold {
     pub fn matches(&self, ev: &Event) -> bool {
-        self.matcher.matches(ev.row)
+        match &self.filter {
+            Filter::Query(m) => m.matches(ev.row),
+            Filter::Sigma(rules) => rules.iter().any(|r| r.matches(ev.row)),
+        }
     }
 
     /// Feeds one matching event of `key` into its state.

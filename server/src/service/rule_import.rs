@@ -1,4 +1,4 @@
-//! Sigma import: each uploaded file becomes `sigma` rules, one per detection rule it holds,
+//! Sigma import: each uploaded file becomes `sigma` rules, one per detection or correlation rule,
 //! evaluated on events from the next engine reload (about a second). Nothing is dropped
 //! silently: every file answers what it imported, what it refused and why, and its warnings.
 //! Each imported rule is created and audited like a rule written through the API.
@@ -17,7 +17,7 @@ use super::rules::{MAX_NAME, MAX_TAG, MAX_TAGS, MAX_TEXT};
 use super::unique::OnUnique;
 use super::{Service, internal};
 use crate::detect::sigma::{self, RuleInfo};
-use crate::detect::sigma_rule::{CORRELATION_UNSUPPORTED, SigmaDef};
+use crate::detect::sigma_rule::SigmaDef;
 use crate::detect::{Definition, RuleKind};
 use crate::store::rule;
 
@@ -44,7 +44,7 @@ pub struct ImportRequest {
 pub struct ImportedRule {
     pub id: i32,
     pub name: String,
-    /// False for a correlation rule, stored but not evaluated yet (see the file's warnings).
+    /// False for a correlation rule Vigil does not evaluate (see the file's warnings).
     pub enabled: bool,
 }
 
@@ -151,16 +151,20 @@ impl Service {
                 title: None,
                 correlation: Some(index),
             };
-            let note = format!(
-                "{}: stored disabled: {} ({})",
-                c.info.title,
-                CORRELATION_UNSUPPORTED,
-                c.kind.as_str()
-            );
+            // Enabled when Vigil evaluates it (event_count or value_count over base rules of
+            // the same file); otherwise stored disabled with the reason.
+            let note = def.compile_correlation().err().map(|e| {
+                format!(
+                    "{}: stored disabled: {} correlation not evaluated: {}",
+                    c.info.title,
+                    c.kind.as_str(),
+                    e.message
+                )
+            });
             let outcome = self
-                .create_sigma_rule(user, &file, def, &c.info, Some(&note))
+                .create_sigma_rule(user, &file, def, &c.info, note.as_deref())
                 .await?;
-            if outcome.is_ok() {
+            if let (Some(note), true) = (note, outcome.is_ok()) {
                 result.warnings.push(note);
             }
             result.push(&c.info.title, outcome);

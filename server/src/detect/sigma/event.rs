@@ -39,10 +39,42 @@
 
 use std::borrow::Cow;
 
+use app::query::Field;
 use rsigma_eval::event::{Event, EventValue};
 use serde_json::Value;
 
 use crate::ingest::EventRow;
+
+/// The Vigil field (as rule definitions and queries name it) that a Sigma field reads, for a
+/// correlation's `group-by` and counted field; the same mapping as the table above. `None`
+/// for the Sigma fields computed from the message (`cs-uri-stem`, `pam_message`), which a
+/// group key cannot read. `pam_rhost` groups by `source_ip` alone (without the
+/// `source.address` fallback the detection uses).
+pub fn vigil_field(sigma: &str) -> Option<String> {
+    let name = match sigma {
+        "c-ip" | "clientip" | "ClientIP" | "src_ip" | "SourceIp" | "pam_rhost" => "source_ip",
+        "cs-username" | "User" | "pam_user" => "user_name",
+        "cs-method" => "fields.http.request.method",
+        "cs-uri-query" | "cs-uri" => "fields.url.original",
+        "sc-status" => "fields.http.response.status_code",
+        "sc-bytes" => "fields.http.response.body.bytes",
+        "cs-referer" => "fields.http.request.referrer",
+        "cs-user-agent" => "fields.user_agent.original",
+        "cs-version" => "fields.http.version",
+        "cs-host" => "fields.url.domain",
+        "s-computername" | "hostname" | "Hostname" | "Computer" => "host",
+        "USER" => "fields.user.target.name",
+        "COMMAND" | "CommandLine" => "fields.process.command_line",
+        "PWD" => "fields.process.working_directory",
+        "TTY" => "fields.sudo.tty",
+        "ProcessName" | "Image" => "process",
+        "ProcessId" => "pid",
+        "cs-uri-stem" | "pam_message" => return None,
+        other if other.starts_with("fields.") || Field::resolve(other).is_ok() => other,
+        other => return Some(format!("fields.{other}")),
+    };
+    Some(name.to_string())
+}
 
 /// Borrows an [`EventRow`] and answers Sigma field lookups on it.
 #[derive(Debug, Clone, Copy)]
