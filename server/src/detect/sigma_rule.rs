@@ -249,4 +249,44 @@ mod tests {
         };
         assert_eq!(corr.check().unwrap_err().field, "definition.correlation");
     }
+
+    #[test]
+    fn counting_correlations_compile_to_thresholds() {
+        let base = "title: Bad request\nname: bad_request\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    sc-status: 400\n  condition: sel\n";
+        let corr = |kind: &str, cond: &str| SigmaDef {
+            yaml: format!(
+                "{base}---\ntitle: Many\ncorrelation:\n  type: {kind}\n  rules:\n    - bad_request\n  group-by:\n    - clientip\n  timespan: 10m\n  condition:\n{cond}"
+            ),
+            index: 0,
+            title: None,
+            correlation: Some(0),
+        };
+        let c = corr("event_count", "    gt: 10\n")
+            .compile_correlation()
+            .unwrap();
+        // `gt: 10` fires at the 11th event.
+        assert_eq!(c.threshold.threshold, 11);
+        assert_eq!(c.threshold.window, TimeDelta::seconds(600));
+        assert!(c.threshold.distinct.is_none());
+        assert_eq!(c.group_by, ["source_ip"]);
+        let c = corr("value_count", "    gte: 3\n    field: cs-username\n")
+            .compile_correlation()
+            .unwrap();
+        assert_eq!(c.threshold.threshold, 3);
+        assert_eq!(
+            c.threshold.distinct.map(|f| f.name()).as_deref(),
+            Some("user_name")
+        );
+        let Err(err) = corr("event_count", "    lt: 10\n").compile_correlation() else {
+            panic!("`lt` compiled");
+        };
+        assert_eq!(err.field, "definition.correlation");
+        assert!(err.message.contains("`gt` or `gte`"), "{err}");
+        let mut missing = corr("event_count", "    gt: 1\n");
+        missing.yaml = missing.yaml.replace("    - bad_request", "    - elsewhere");
+        let Err(err) = missing.compile_correlation() else {
+            panic!("a missing base rule compiled");
+        };
+        assert!(err.message.contains("references rule elsewhere"), "{err}");
+    }
 }
