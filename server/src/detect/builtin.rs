@@ -35,6 +35,9 @@ pub const SSH_FAILURE: &str = "event_action:ssh_login AND event_outcome:failure"
 pub const VIGIL_LOGIN_FAILURE: &str =
     "source:vigil AND event_action:vigil_login AND event_outcome:failure";
 
+/// A host-metrics sample (`{host, cpu_usage, memory_usage: {percent, …}}` in JSON).
+pub const HOST_METRICS: &str = "event_action:host_metrics";
+
 pub const PACK: &[Builtin] = &[
     Builtin {
         key: "ssh_brute_force",
@@ -70,6 +73,46 @@ pub const PACK: &[Builtin] = &[
                 "window_secs": 600,
                 "threshold": 5,
                 "title": "Invalid-user sweep from {source_ip}",
+            })
+        },
+    },
+    Builtin {
+        key: "high_cpu",
+        name: "High CPU",
+        kind: RuleKind::Metric,
+        severity: "medium",
+        description: "CPU usage above 90 % in 3 consecutive host-metric samples of one host.",
+        false_positives: "Planned batch jobs, builds or backups.",
+        tags: &["attack.impact", "attack.t1496"],
+        definition: || {
+            json!({
+                "query": HOST_METRICS,
+                "field": "fields.host.cpu.usage",
+                "op": "gt",
+                "value": 90,
+                "consecutive": 3,
+                "group_by": ["host"],
+                "title": "High CPU on {host}",
+            })
+        },
+    },
+    Builtin {
+        key: "high_memory",
+        name: "High memory",
+        kind: RuleKind::Metric,
+        severity: "medium",
+        description: "Memory use above 90 % in 3 consecutive host-metric samples of one host.",
+        false_positives: "Caches and databases that keep memory full by design.",
+        tags: &["attack.impact", "attack.t1496"],
+        definition: || {
+            json!({
+                "query": HOST_METRICS,
+                "field": "fields.host.memory.percent",
+                "op": "gt",
+                "value": 90,
+                "consecutive": 3,
+                "group_by": ["host"],
+                "title": "High memory on {host}",
             })
         },
     },

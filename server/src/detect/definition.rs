@@ -77,6 +77,32 @@ pub struct SequenceDef {
     pub title: Option<String>,
 }
 
+/// The longest run of samples a `metric` rule may ask for.
+pub const MAX_CONSECUTIVE: u64 = 1000;
+
+/// `metric`: `consecutive` samples in a row of one group key (by default per host) whose numeric
+/// `field` compares with `value` by `op` (`gt`, `gte`, `lt`, `lte`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDef {
+    /// Which events are samples; without it, every event holding `field`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    pub field: String,
+    pub op: String,
+    pub value: f64,
+    #[serde(default = "one")]
+    pub consecutive: u64,
+    #[serde(default = "by_host")]
+    pub group_by: Vec<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+fn by_host() -> Vec<String> {
+    vec!["host".to_string()]
+}
+
 fn one() -> u64 {
     1
 }
@@ -88,6 +114,7 @@ pub enum Definition {
     Threshold(ThresholdDef),
     Sequence(SequenceDef),
     Sigma(SigmaDef),
+    Metric(MetricDef),
 }
 
 impl Definition {
@@ -102,6 +129,7 @@ impl Definition {
             RuleKind::Threshold => Self::Threshold(read(value)?),
             RuleKind::Sequence => Self::Sequence(read(value)?),
             RuleKind::Sigma => Self::Sigma(read(value)?),
+            RuleKind::Metric => Self::Metric(read(value)?),
         };
         def.check()?;
         Ok(def)
@@ -113,6 +141,7 @@ impl Definition {
             Self::Threshold(_) => RuleKind::Threshold,
             Self::Sequence(_) => RuleKind::Sequence,
             Self::Sigma(_) => RuleKind::Sigma,
+            Self::Metric(_) => RuleKind::Metric,
         }
     }
 
@@ -122,6 +151,7 @@ impl Definition {
             Self::Threshold(d) => serde_json::to_value(d),
             Self::Sequence(d) => serde_json::to_value(d),
             Self::Sigma(d) => serde_json::to_value(d),
+            Self::Metric(d) => serde_json::to_value(d),
         }
         .unwrap_or_default()
     }
@@ -132,6 +162,7 @@ impl Definition {
             Self::Threshold(d) => d.title.as_deref(),
             Self::Sequence(d) => d.title.as_deref(),
             Self::Sigma(d) => d.title.as_deref(),
+            Self::Metric(d) => d.title.as_deref(),
         }
     }
 
@@ -141,6 +172,7 @@ impl Definition {
             Self::Threshold(d) => &d.group_by,
             Self::Sequence(d) => &d.group_by,
             Self::Sigma(_) => &[],
+            Self::Metric(d) => &d.group_by,
         }
     }
 
@@ -172,6 +204,33 @@ impl Definition {
             }
             Self::Sigma(d) => {
                 d.check()?;
+            }
+            Self::Metric(d) => {
+                if let Some(q) = &d.query {
+                    query("definition.query", q)?;
+                }
+                field("definition.field", &d.field)?;
+                if super::metric::Op::parse(&d.op).is_none() {
+                    return Err(RuleError::new(
+                        "definition.op",
+                        format!("unknown op `{}`: one of gt, gte, lt, lte", d.op),
+                    ));
+                }
+                if !d.value.is_finite() {
+                    return Err(RuleError::new(
+                        "definition.value",
+                        "must be a finite number",
+                    ));
+                }
+                if !(1..=MAX_CONSECUTIVE).contains(&d.consecutive) {
+                    return Err(RuleError::new(
+                        "definition.consecutive",
+                        format!(
+                            "{} is out of range: between 1 and {MAX_CONSECUTIVE}",
+                            d.consecutive
+                        ),
+                    ));
+                }
             }
         }
         Ok(())
@@ -245,6 +304,36 @@ mod tests {
 
         let err = Definition::parse(RuleKind::Match, &json!({"query": "a", "x": 1})).unwrap_err();
         assert!(err.message.contains("unknown field"), "{err}");
+
+        let metric = |extra: serde_json::Value| {
+            let mut def = json!({"field": "fields.host.cpu.usage", "op": "gt", "value": 90});
+            def.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            Definition::parse(RuleKind::Metric, &def)
+        };
+        assert_eq!(
+            metric(json!({"op": "eq"})).unwrap_err().field,
+            "definition.op"
+        );
+        assert_eq!(
+            metric(json!({"field": "no such"})).unwrap_err().field,
+            "definition.field"
+        );
+        assert_eq!(
+            metric(json!({"consecutive": 0})).unwrap_err().field,
+            "definition.consecutive"
+        );
+        assert_eq!(
+            metric(json!({"consecutive": 1001})).unwrap_err().field,
+            "definition.consecutive"
+        );
+        assert_eq!(
+            metric(json!({"query": "a AND ("})).unwrap_err().field,
+            "definition.query"
+        );
+        let ok = metric(json!({})).unwrap();
+        assert_eq!(ok.group_by(), ["host".to_string()]);
 
         assert!(
             Definition::parse(

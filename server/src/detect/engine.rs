@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::definition::{self, Definition};
 use super::group::{GroupBy, GroupKey};
 use super::match_rule::MatchRule;
+use super::metric::{Metric, MetricState, Op};
 use super::sequence::{Sequence, SequenceState};
 use super::sigma_rule::SigmaMatch;
 use super::threshold::{Filter, Threshold, ThresholdState};
@@ -114,6 +115,7 @@ pub struct RuleMeta {
 pub enum KeyState {
     Threshold(ThresholdState),
     Sequence(SequenceState),
+    Metric(MetricState),
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +130,7 @@ impl KeyEntry {
         match &self.state {
             KeyState::Threshold(s) => s.newest,
             KeyState::Sequence(s) => s.newest,
+            KeyState::Metric(s) => s.newest,
         }
     }
 }
@@ -159,6 +162,7 @@ enum Detector {
     Threshold(Threshold),
     Sequence(Sequence),
     Sigma(SigmaMatch),
+    Metric(Metric),
 }
 
 impl Detector {
@@ -168,6 +172,7 @@ impl Detector {
             Self::Threshold(d) => d.matches(ev),
             Self::Sequence(d) => d.matches(ev),
             Self::Sigma(d) => d.matches(ev),
+            Self::Metric(d) => d.matches(ev),
         }
     }
 
@@ -176,6 +181,7 @@ impl Detector {
             Self::Match(_) | Self::Sigma(_) => None,
             Self::Threshold(_) => Some(KeyState::Threshold(ThresholdState::default())),
             Self::Sequence(_) => Some(KeyState::Sequence(SequenceState::default())),
+            Self::Metric(_) => Some(KeyState::Metric(MetricState::default())),
         }
     }
 
@@ -183,6 +189,7 @@ impl Detector {
         match (self, state) {
             (Self::Threshold(d), KeyState::Threshold(s)) => s.expired(watermark, d.window),
             (Self::Sequence(d), KeyState::Sequence(s)) => s.expired(watermark, d.within),
+            (Self::Metric(_), KeyState::Metric(s)) => s.expired(),
             _ => true,
         }
     }
@@ -191,6 +198,7 @@ impl Detector {
         match (self, &mut entry.state) {
             (Self::Threshold(d), KeyState::Threshold(s)) => d.on_event(ev, &entry.key, s, out),
             (Self::Sequence(d), KeyState::Sequence(s)) => d.on_event(ev, &entry.key, s, out),
+            (Self::Metric(d), KeyState::Metric(s)) => d.on_event(ev, &entry.key, s, out),
             _ => {}
         }
         entry.last_event_id = ev.id;
@@ -475,6 +483,19 @@ fn compile(model: &rule::Model) -> Result<LiveRule, definition::RuleError> {
             group_by = c.group_by;
             Detector::Threshold(c.threshold)
         }
+        Definition::Metric(d) => Detector::Metric(Metric {
+            filter: d
+                .query
+                .as_deref()
+                .map(|q| definition::query("definition.query", q))
+                .transpose()?,
+            field: definition::field("definition.field", &d.field)?,
+            op: Op::parse(&d.op).ok_or_else(|| {
+                definition::RuleError::new("definition.op", format!("unknown op `{}`", d.op))
+            })?,
+            value: d.value,
+            consecutive: d.consecutive,
+        }),
         Definition::Sigma(d) => Detector::Sigma(SigmaMatch {
             rule: Box::new(d.compile()?),
         }),

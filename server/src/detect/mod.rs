@@ -1,7 +1,7 @@
 //! Detection: rules evaluated on every stored batch, in the writer, so a batch's events, the
 //! alerts they raise and the detectors' state are committed together.
 //!
-//! One file per rule kind: [`match_rule`], [`threshold`], [`sequence`] (Sigma rules are to be
+//! One file per rule kind: [`match_rule`], [`threshold`], [`sequence`], [`metric`] (Sigma rules are to be
 //! added as a kind of their own in `sigma/`). [`engine`] holds the compiled rules and their
 //! keys' state, [`state`] stores that state, [`builtin`] seeds the built-in pack.
 
@@ -10,6 +10,7 @@ pub mod definition;
 pub mod engine;
 pub mod group;
 pub mod match_rule;
+pub mod metric;
 pub mod sequence;
 pub mod sigma;
 pub mod sigma_rule;
@@ -41,10 +42,17 @@ pub enum RuleKind {
     Threshold,
     Sequence,
     Sigma,
+    Metric,
 }
 
 impl RuleKind {
-    pub const ALL: [RuleKind; 4] = [Self::Match, Self::Threshold, Self::Sequence, Self::Sigma];
+    pub const ALL: [RuleKind; 5] = [
+        Self::Match,
+        Self::Threshold,
+        Self::Sequence,
+        Self::Sigma,
+        Self::Metric,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -52,6 +60,7 @@ impl RuleKind {
             Self::Threshold => "threshold",
             Self::Sequence => "sequence",
             Self::Sigma => "sigma",
+            Self::Metric => "metric",
         }
     }
 }

@@ -289,3 +289,103 @@ fn sequence_needs_its_steps_in_order_within_the_span() {
     );
     assert!(out.is_empty(), "{out:?}");
 }
+
+/// A host-metrics sample of `host` at `secs` with CPU usage `cpu`.
+fn cpu(host: &str, secs: i64, cpu: f64) -> EventRow {
+    let mut ev = ParsedEvent::raw("metrics");
+    ev.timestamp = Some(at(secs));
+    ev.host = Some(host.into());
+    ev.event_action = Some("host_metrics".into());
+    ev.set("host.cpu.usage", json!(cpu));
+    EventRow::new(ev, "raw".into(), at(secs), "test".into())
+}
+
+fn high_cpu(consecutive: u64) -> Engine {
+    let mut engine = Engine::new(Settings::default());
+    engine.add_rule(&model(
+        1,
+        "metric",
+        json!({
+            "query": "event_action:host_metrics",
+            "field": "fields.host.cpu.usage",
+            "op": "gt",
+            "value": 90,
+            "consecutive": consecutive,
+        }),
+    ));
+    engine
+}
+
+#[test]
+fn metric_fires_at_the_nth_consecutive_sample() {
+    let mut engine = high_cpu(3);
+    // Ids 1, 2 satisfy; 3 fires with the run 1..=3 as evidence. 90 is not above 90.
+    let out = run(
+        &mut engine,
+        vec![
+            vec![cpu("a", 0, 95.0), cpu("a", 10, 91.5)],
+            vec![cpu("a", 20, 90.1)],
+        ],
+    );
+    assert_eq!(
+        out,
+        vec![(OpKind::Raise, "host=a".into(), 3, vec![1, 2, 3])]
+    );
+
+    let mut engine = high_cpu(3);
+    let out = run(
+        &mut engine,
+        vec![vec![
+            cpu("a", 0, 95.0),
+            cpu("a", 10, 95.0),
+            cpu("a", 20, 90.0),
+        ]],
+    );
+    assert!(out.is_empty(), "{out:?}");
+}
+
+#[test]
+fn metric_a_lower_sample_resets_the_run() {
+    let mut engine = high_cpu(3);
+    // 95, 96, then 50 resets; 91, 92 make a run of two only; host b's two samples are its own.
+    // Ids: 1 a95, 2 a96, 3 b95 | 4 a50, 5 a91, 6 b95 | 7 a92 | 8 a93.
+    let out = run(
+        &mut engine,
+        vec![
+            vec![cpu("a", 0, 95.0), cpu("a", 10, 96.0), cpu("b", 10, 95.0)],
+            vec![cpu("a", 20, 50.0), cpu("a", 30, 91.0), cpu("b", 20, 95.0)],
+            vec![cpu("a", 40, 92.0)],
+            vec![cpu("a", 50, 93.0)],
+        ],
+    );
+    // Only the third in a row after the reset fires, with the run 5, 7, 8.
+    assert_eq!(
+        out,
+        vec![(OpKind::Raise, "host=a".into(), 3, vec![5, 7, 8])]
+    );
+}
+
+#[test]
+fn metric_repeats_while_open_add_to_the_alert() {
+    let mut engine = high_cpu(2);
+    let out = run(
+        &mut engine,
+        vec![
+            vec![cpu("a", 0, 95.0), cpu("a", 10, 95.0)],
+            vec![cpu("a", 20, 97.0)],
+            vec![cpu("a", 30, 99.0)],
+            // Ends the run; the next two raise again.
+            vec![cpu("a", 40, 10.0)],
+            vec![cpu("a", 50, 95.0), cpu("a", 60, 95.0)],
+        ],
+    );
+    assert_eq!(
+        out,
+        vec![
+            (OpKind::Raise, "host=a".into(), 2, vec![1, 2]),
+            (OpKind::Extend, "host=a".into(), 1, vec![3]),
+            (OpKind::Extend, "host=a".into(), 1, vec![4]),
+            (OpKind::Raise, "host=a".into(), 2, vec![6, 7]),
+        ]
+    );
+}
