@@ -4,9 +4,8 @@
 
 mod common;
 
-use axum::body::Body;
 use chrono::Utc;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -20,27 +19,6 @@ backend_suite!(
     triage_changes_are_recorded_and_permitted,
     suppression_holds_back_a_new_alert_for_its_window,
 );
-
-async fn call(
-    db: &TestDb,
-    method: &str,
-    uri: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"));
-    if body.is_some() {
-        req = req.header("content-type", "application/json");
-    }
-    let req = req
-        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-        .unwrap();
-    let (status, _, text) = db.send(req).await;
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn submit(db: &TestDb, lines: &[String]) {
     let source = db
@@ -68,7 +46,7 @@ fn invalid_user(ip: &str, s: u32) -> String {
 async fn bad_rule_definitions_name_the_problem(db: TestDb) {
     let analyst = db.token("ana", &["analyst"]).await;
     let rule = |definition: Value| json!({"name": "r", "kind": "threshold", "severity": "high", "definition": definition});
-    let (status, body) = call(&db, "POST", "/api/v1/rules", &analyst, Some(rule(json!({
+    let (status, body) = db.json("POST", "/api/v1/rules", &analyst, Some(rule(json!({
         "query": "event_outcome:failure AND (source_ip:10.0.0.0/8", "window_secs": 60, "threshold": 3
     })))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -78,16 +56,16 @@ async fn bad_rule_definitions_name_the_problem(db: TestDb) {
         "{message}"
     );
 
-    let (status, body) = call(
-        &db,
-        "POST",
-        "/api/v1/rules",
-        &analyst,
-        Some(rule(json!({
-            "query": "event_outcome:failure", "window_secs": 8 * 24 * 3600, "threshold": 3
-        }))),
-    )
-    .await;
+    let (status, body) = db
+        .json(
+            "POST",
+            "/api/v1/rules",
+            &analyst,
+            Some(rule(json!({
+                "query": "event_outcome:failure", "window_secs": 8 * 24 * 3600, "threshold": 3
+            }))),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["error"]["message"]
@@ -97,16 +75,16 @@ async fn bad_rule_definitions_name_the_problem(db: TestDb) {
         "{body}"
     );
 
-    let (status, body) = call(
-        &db,
-        "POST",
-        "/api/v1/rules",
-        &analyst,
-        Some(json!({
-            "name": "r", "kind": "telepathy", "severity": "high", "definition": {}
-        })),
-    )
-    .await;
+    let (status, body) = db
+        .json(
+            "POST",
+            "/api/v1/rules",
+            &analyst,
+            Some(json!({
+                "name": "r", "kind": "telepathy", "severity": "high", "definition": {}
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["error"]["message"]
@@ -117,21 +95,23 @@ async fn bad_rule_definitions_name_the_problem(db: TestDb) {
     );
 
     let good = rule(json!({"query": "event_outcome:failure", "window_secs": 60, "threshold": 3}));
-    let (status, created) = call(&db, "POST", "/api/v1/rules", &analyst, Some(good.clone())).await;
+    let (status, created) = db
+        .json("POST", "/api/v1/rules", &analyst, Some(good.clone()))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (status, _) = call(&db, "POST", "/api/v1/rules", &analyst, Some(good)).await;
+    let (status, _) = db.json("POST", "/api/v1/rules", &analyst, Some(good)).await;
     assert_eq!(status, StatusCode::CONFLICT, "names are unique");
     let id = created["id"].as_i64().unwrap();
-    let (status, body) = call(
-        &db,
-        "PATCH",
-        &format!("/api/v1/rules/{id}"),
-        &analyst,
-        Some(json!({
-            "definition": {"query": "x", "window_secs": 60, "threshold": 0}
-        })),
-    )
-    .await;
+    let (status, body) = db
+        .json(
+            "PATCH",
+            &format!("/api/v1/rules/{id}"),
+            &analyst,
+            Some(json!({
+                "definition": {"query": "x", "window_secs": 60, "threshold": 0}
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["error"]["message"]
@@ -140,14 +120,14 @@ async fn bad_rule_definitions_name_the_problem(db: TestDb) {
             .starts_with("definition.threshold:"),
         "{body}"
     );
-    let (status, body) = call(
-        &db,
-        "POST",
-        &format!("/api/v1/rules/{id}/disable"),
-        &analyst,
-        None,
-    )
-    .await;
+    let (status, body) = db
+        .json(
+            "POST",
+            &format!("/api/v1/rules/{id}/disable"),
+            &analyst,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["enabled"], false);
     let audited = audit_log::Entity::find()
@@ -161,25 +141,25 @@ async fn bad_rule_definitions_name_the_problem(db: TestDb) {
 async fn triage_changes_are_recorded_and_permitted(db: TestDb) {
     let analyst = db.token("ana", &["analyst"]).await;
     let viewer = db.token("vic", &["viewer"]).await;
-    let (status, _) = call(
-        &db,
-        "POST",
-        "/api/v1/rules",
-        &analyst,
-        Some(json!({
-            "name": "invalid users", "kind": "match", "severity": "medium",
-            "definition": {"query": "event_action:ssh_invalid_user", "group_by": ["source_ip"],
-                           "title": "Invalid user from {source_ip}"},
-            "tags": ["attack.t1110"]
-        })),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "POST",
+            "/api/v1/rules",
+            &analyst,
+            Some(json!({
+                "name": "invalid users", "kind": "match", "severity": "medium",
+                "definition": {"query": "event_action:ssh_invalid_user", "group_by": ["source_ip"],
+                               "title": "Invalid user from {source_ip}"},
+                "tags": ["attack.t1110"]
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     // The engine reads rules at most once a second: send until the first alert shows.
     let mut s = 0;
     loop {
         submit(&db, &[invalid_user("192.0.2.10", s)]).await;
-        let (_, page) = call(&db, "GET", "/api/v1/alerts", &viewer, None).await;
+        let (_, page) = db.json("GET", "/api/v1/alerts", &viewer, None).await;
         if !page["items"].as_array().unwrap().is_empty() {
             break;
         }
@@ -196,14 +176,14 @@ async fn triage_changes_are_recorded_and_permitted(db: TestDb) {
     )
     .await;
 
-    let (status, page) = call(
-        &db,
-        "GET",
-        "/api/v1/alerts?status=open&severity=medium",
-        &viewer,
-        None,
-    )
-    .await;
+    let (status, page) = db
+        .json(
+            "GET",
+            "/api/v1/alerts?status=open&severity=medium",
+            &viewer,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{page}");
@@ -215,33 +195,34 @@ async fn triage_changes_are_recorded_and_permitted(db: TestDb) {
     assert_eq!(first["event_count"], 2);
     assert_eq!(first["tags"], json!(["attack.t1110"]));
     let id = first["id"].as_i64().unwrap();
-    let (_, evidence) = call(
-        &db,
-        "GET",
-        &format!("/api/v1/alerts/{id}/events"),
-        &viewer,
-        None,
-    )
-    .await;
+    let (_, evidence) = db
+        .json("GET", &format!("/api/v1/alerts/{id}/events"), &viewer, None)
+        .await;
     assert_eq!(evidence.as_array().unwrap().len(), 2, "{evidence}");
     assert!(evidence[0]["raw"].as_str().unwrap().contains("192.0.2.10"));
 
     // Paging: one per page, newest first, then the other, then nothing more.
-    let (_, p1) = call(&db, "GET", "/api/v1/alerts?limit=1", &viewer, None).await;
+    let (_, p1) = db
+        .json("GET", "/api/v1/alerts?limit=1", &viewer, None)
+        .await;
     let cursor = p1["next_cursor"].as_i64().expect("a second page");
-    let (_, p2) = call(
-        &db,
-        "GET",
-        &format!("/api/v1/alerts?limit=1&cursor={cursor}"),
-        &viewer,
-        None,
-    )
-    .await;
+    let (_, p2) = db
+        .json(
+            "GET",
+            &format!("/api/v1/alerts?limit=1&cursor={cursor}"),
+            &viewer,
+            None,
+        )
+        .await;
     assert_ne!(p1["items"][0]["id"], p2["items"][0]["id"]);
     assert!(p2["next_cursor"].is_null());
-    let (status, _) = call(&db, "GET", "/api/v1/alerts?status=closed", &viewer, None).await;
+    let (status, _) = db
+        .json("GET", "/api/v1/alerts?status=closed", &viewer, None)
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = call(&db, "GET", "/api/v1/alerts?colour=red", &viewer, None).await;
+    let (status, _) = db
+        .json("GET", "/api/v1/alerts?colour=red", &viewer, None)
+        .await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
@@ -250,59 +231,56 @@ async fn triage_changes_are_recorded_and_permitted(db: TestDb) {
 
     // A viewer reads but cannot triage.
     let uri = format!("/api/v1/alerts/{id}");
-    let (status, _) = call(
-        &db,
-        "PATCH",
-        &uri,
-        &viewer,
-        Some(json!({"status": "acknowledged"})),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "PATCH",
+            &uri,
+            &viewer,
+            Some(json!({"status": "acknowledged"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = call(
-        &db,
-        "POST",
-        &format!("{uri}/comments"),
-        &viewer,
-        Some(json!({"body": "x"})),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "POST",
+            &format!("{uri}/comments"),
+            &viewer,
+            Some(json!({"body": "x"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let (status, _) = call(
-        &db,
-        "PATCH",
-        &uri,
-        &analyst,
-        Some(json!({"status": "done"})),
-    )
-    .await;
+    let (status, _) = db
+        .json("PATCH", &uri, &analyst, Some(json!({"status": "done"})))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (_, me) = call(&db, "GET", "/api/v1/accounts/me", &analyst, None).await;
-    let (status, body) = call(
-        &db,
-        "PATCH",
-        &uri,
-        &analyst,
-        Some(json!({
-            "status": "acknowledged", "assignee_id": me["id"]
-        })),
-    )
-    .await;
+    let (_, me) = db.json("GET", "/api/v1/accounts/me", &analyst, None).await;
+    let (status, body) = db
+        .json(
+            "PATCH",
+            &uri,
+            &analyst,
+            Some(json!({
+                "status": "acknowledged", "assignee_id": me["id"]
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "acknowledged");
     assert_eq!(body["assignee"], "ana");
     assert!(body["acknowledged_at"].is_string());
-    let (status, comment) = call(
-        &db,
-        "POST",
-        &format!("{uri}/comments"),
-        &analyst,
-        Some(json!({"body": "looking"})),
-    )
-    .await;
+    let (status, comment) = db
+        .json(
+            "POST",
+            &format!("{uri}/comments"),
+            &analyst,
+            Some(json!({"body": "looking"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{comment}");
-    let (_, comments) = call(&db, "GET", &format!("{uri}/comments"), &viewer, None).await;
+    let (_, comments) = db
+        .json("GET", &format!("{uri}/comments"), &viewer, None)
+        .await;
     assert_eq!(comments[0]["body"], "looking");
     assert_eq!(comments[0]["author"], "ana");
 
@@ -310,35 +288,34 @@ async fn triage_changes_are_recorded_and_permitted(db: TestDb) {
     let other = items.iter().find(|a| a["id"] != json!(id)).unwrap()["id"]
         .as_i64()
         .unwrap();
-    let (status, bulk) = call(
-        &db,
-        "POST",
-        "/api/v1/alerts/bulk",
-        &analyst,
-        Some(json!({
-            "ids": [id, other, 999_999], "status": "resolved"
-        })),
-    )
-    .await;
+    let (status, bulk) = db
+        .json(
+            "POST",
+            "/api/v1/alerts/bulk",
+            &analyst,
+            Some(json!({
+                "ids": [id, other, 999_999], "status": "resolved"
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{bulk}");
     assert_eq!(bulk["updated"].as_array().unwrap().len(), 2);
     assert_eq!(bulk["not_found"], json!([999_999]));
     submit(&db, &[invalid_user("192.0.2.10", 55)]).await;
-    let (_, open) = call(&db, "GET", "/api/v1/alerts?status=open", &viewer, None).await;
+    let (_, open) = db
+        .json("GET", "/api/v1/alerts?status=open", &viewer, None)
+        .await;
     assert_eq!(open["items"].as_array().unwrap().len(), 1, "{open}");
     assert_eq!(open["items"][0]["event_count"], 1);
     // Reopening the old one while the new one is open would make two: refused.
-    let (status, _) = call(
-        &db,
-        "PATCH",
-        &uri,
-        &analyst,
-        Some(json!({"status": "open"})),
-    )
-    .await;
+    let (status, _) = db
+        .json("PATCH", &uri, &analyst, Some(json!({"status": "open"})))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
 
-    let (_, history) = call(&db, "GET", &format!("{uri}/history"), &viewer, None).await;
+    let (_, history) = db
+        .json("GET", &format!("{uri}/history"), &viewer, None)
+        .await;
     let steps: Vec<(String, Value, Value, Value)> = history
         .as_array()
         .unwrap()
@@ -399,17 +376,17 @@ async fn triage_changes_are_recorded_and_permitted(db: TestDb) {
 /// 600 s (event time) of its last event, and raises again after.
 async fn suppression_holds_back_a_new_alert_for_its_window(db: TestDb) {
     let analyst = db.token("ana", &["analyst"]).await;
-    let (status, body) = call(
-        &db,
-        "POST",
-        "/api/v1/rules",
-        &analyst,
-        Some(json!({
-            "name": "invalid users", "kind": "match", "severity": "low", "suppress_secs": 600,
-            "definition": {"query": "event_action:ssh_invalid_user", "group_by": ["source_ip"]}
-        })),
-    )
-    .await;
+    let (status, body) = db
+        .json(
+            "POST",
+            "/api/v1/rules",
+            &analyst,
+            Some(json!({
+                "name": "invalid users", "kind": "match", "severity": "low", "suppress_secs": 600,
+                "definition": {"query": "event_action:ssh_invalid_user", "group_by": ["source_ip"]}
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["suppress_secs"], 600);
     let at = |hh: u32, mm: u32| {
@@ -421,7 +398,7 @@ async fn suppression_holds_back_a_new_alert_for_its_window(db: TestDb) {
     let mut tries = 0;
     let id = loop {
         submit(&db, &[at(9, 0)]).await;
-        let (_, page) = call(&db, "GET", "/api/v1/alerts", &analyst, None).await;
+        let (_, page) = db.json("GET", "/api/v1/alerts", &analyst, None).await;
         if let Some(a) = page["items"].as_array().unwrap().first() {
             break a["id"].as_i64().unwrap();
         }
@@ -429,24 +406,26 @@ async fn suppression_holds_back_a_new_alert_for_its_window(db: TestDb) {
         assert!(tries < 40, "no alert raised");
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     };
-    let (status, _) = call(
-        &db,
-        "PATCH",
-        &format!("/api/v1/alerts/{id}"),
-        &analyst,
-        Some(json!({"status": "resolved"})),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "PATCH",
+            &format!("/api/v1/alerts/{id}"),
+            &analyst,
+            Some(json!({"status": "resolved"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     submit(&db, &[at(9, 5), at(9, 10)]).await;
-    let (_, page) = call(&db, "GET", "/api/v1/alerts", &analyst, None).await;
+    let (_, page) = db.json("GET", "/api/v1/alerts", &analyst, None).await;
     assert_eq!(
         page["items"].as_array().unwrap().len(),
         1,
         "suppressed: {page}"
     );
     submit(&db, &[at(9, 21)]).await;
-    let (_, page) = call(&db, "GET", "/api/v1/alerts?status=open", &analyst, None).await;
+    let (_, page) = db
+        .json("GET", "/api/v1/alerts?status=open", &analyst, None)
+        .await;
     let open = page["items"].as_array().unwrap();
     assert_eq!(open.len(), 1, "raised again after the window: {page}");
     assert_eq!(open[0]["event_count"], 1);

@@ -28,28 +28,6 @@ backend_suite!(
     racing_creates_conflict_instead_of_failing,
 );
 
-async fn send(
-    db: &TestDb,
-    method: &str,
-    uri: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"));
-    let body = match body {
-        Some(b) => {
-            req = req.header("content-type", "application/json");
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    let (status, _, text) = db.send(req.body(body).unwrap()).await;
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn user_id(db: &TestDb, name: &str) -> i32 {
     user::Entity::find()
         .filter(user::Column::Username.eq(name))
@@ -97,49 +75,49 @@ async fn set_disabled(db: &TestDb, id: i32, disabled: bool) {
 
 async fn api_tokens_follow_their_creators_rights(db: TestDb) {
     let root = db.token("root", &["admin"]).await;
-    let (status, role) = send(&db, "POST", "/api/v1/accounts/roles", &root,
+    let (status, role) = db.json("POST", "/api/v1/accounts/roles", &root,
         Some(json!({ "name": "keeper", "permissions": ["tokens.manage", "events.read", "ingest.write"] }))).await;
     assert_eq!(status, StatusCode::CREATED, "{role}");
     let role_id = role["id"].as_i64().unwrap();
     let tina = db.token("tina", &["keeper"]).await;
     let tina_id = user_id(&db, "tina").await;
-    let (status, created) = send(
-        &db,
-        "POST",
-        "/api/v1/accounts/tokens",
-        &tina,
-        Some(json!({ "name": "shipper", "permissions": ["events.read", "ingest.write"] })),
-    )
-    .await;
+    let (status, created) = db
+        .json(
+            "POST",
+            "/api/v1/accounts/tokens",
+            &tina,
+            Some(json!({ "name": "shipper", "permissions": ["events.read", "ingest.write"] })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let secret = created["secret"].as_str().unwrap().to_string();
     assert_eq!(search(&db, &secret).await, StatusCode::OK);
 
     // The role loses a permission: so does the token.
-    let (status, _) = send(
-        &db,
-        "PATCH",
-        &format!("/api/v1/accounts/roles/{role_id}"),
-        &root,
-        Some(json!({ "permissions": ["tokens.manage", "ingest.write"] })),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "PATCH",
+            &format!("/api/v1/accounts/roles/{role_id}"),
+            &root,
+            Some(json!({ "permissions": ["tokens.manage", "ingest.write"] })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(search(&db, &secret).await, StatusCode::FORBIDDEN);
-    let (_, me) = send(&db, "GET", "/api/v1/accounts/me", &secret, None).await;
+    let (_, me) = db.json("GET", "/api/v1/accounts/me", &secret, None).await;
     assert_eq!(me["permissions"], json!(["ingest.write"]));
 
     // Tina's roles change: the token keeps only what both its scope and she hold.
-    let (status, _) = send(
-        &db,
-        "PATCH",
-        &format!("/api/v1/accounts/users/{tina_id}"),
-        &root,
-        Some(json!({ "roles": ["viewer"] })),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "PATCH",
+            &format!("/api/v1/accounts/users/{tina_id}"),
+            &root,
+            Some(json!({ "roles": ["viewer"] })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, me) = send(&db, "GET", "/api/v1/accounts/me", &secret, None).await;
+    let (_, me) = db.json("GET", "/api/v1/accounts/me", &secret, None).await;
     assert_eq!(me["permissions"], json!(["events.read"]));
     assert_eq!(search(&db, &secret).await, StatusCode::OK);
 
@@ -150,23 +128,23 @@ async fn api_tokens_follow_their_creators_rights(db: TestDb) {
     assert_eq!(search(&db, &secret).await, StatusCode::OK);
 
     // Disabling her revokes her tokens for good.
-    let (status, body) = send(
-        &db,
-        "POST",
-        &format!("/api/v1/accounts/users/{tina_id}/disable"),
-        &root,
-        None,
-    )
-    .await;
+    let (status, body) = db
+        .json(
+            "POST",
+            &format!("/api/v1/accounts/users/{tina_id}/disable"),
+            &root,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _) = send(
-        &db,
-        "PATCH",
-        &format!("/api/v1/accounts/users/{tina_id}"),
-        &root,
-        Some(json!({ "disabled": false })),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "PATCH",
+            &format!("/api/v1/accounts/users/{tina_id}"),
+            &root,
+            Some(json!({ "disabled": false })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(search(&db, &secret).await, StatusCode::UNAUTHORIZED);
     let token = api_token::Entity::find()
@@ -187,20 +165,20 @@ fn expiry(token: &Value) -> DateTime<Utc> {
 
 async fn a_child_token_never_outlives_its_parent(db: TestDb) {
     let root = db.token("root", &["admin"]).await;
-    let (status, parent) = send(&db, "POST", "/api/v1/accounts/tokens", &root,
+    let (status, parent) = db.json("POST", "/api/v1/accounts/tokens", &root,
         Some(json!({ "name": "parent", "permissions": ["tokens.manage", "events.read"], "expires_in_days": 5 }))).await;
     assert_eq!(status, StatusCode::CREATED, "{parent}");
     let limit = expiry(&parent["token"]);
     let secret = parent["secret"].as_str().unwrap();
 
-    let (status, child) = send(
-        &db,
-        "POST",
-        "/api/v1/accounts/tokens",
-        secret,
-        Some(json!({ "name": "forever", "permissions": ["events.read"] })),
-    )
-    .await;
+    let (status, child) = db
+        .json(
+            "POST",
+            "/api/v1/accounts/tokens",
+            secret,
+            Some(json!({ "name": "forever", "permissions": ["events.read"] })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{child}");
     assert!(
         !child["token"]["expires_at"].is_null(),
@@ -208,24 +186,28 @@ async fn a_child_token_never_outlives_its_parent(db: TestDb) {
     );
     assert!(expiry(&child["token"]) <= limit);
 
-    let (status, body) = send(
-        &db,
-        "POST",
-        "/api/v1/accounts/tokens",
-        secret,
-        Some(json!({ "name": "longer", "permissions": ["events.read"], "expires_in_days": 30 })),
-    )
-    .await;
+    let (status, body) = db
+        .json(
+            "POST",
+            "/api/v1/accounts/tokens",
+            secret,
+            Some(
+                json!({ "name": "longer", "permissions": ["events.read"], "expires_in_days": 30 }),
+            ),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
-    let (status, child) = send(
-        &db,
-        "POST",
-        "/api/v1/accounts/tokens",
-        secret,
-        Some(json!({ "name": "shorter", "permissions": ["events.read"], "expires_in_days": 2 })),
-    )
-    .await;
+    let (status, child) = db
+        .json(
+            "POST",
+            "/api/v1/accounts/tokens",
+            secret,
+            Some(
+                json!({ "name": "shorter", "permissions": ["events.read"], "expires_in_days": 2 }),
+            ),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     assert!(expiry(&child["token"]) < limit);
 }
@@ -245,14 +227,14 @@ async fn nobody_grants_what_they_do_not_hold(db: TestDb) {
         ),
         ("rolemgr", json!(["roles.manage", "events.read"])),
     ] {
-        let (status, body) = send(
-            &db,
-            "POST",
-            "/api/v1/accounts/roles",
-            &root,
-            Some(json!({ "name": name, "permissions": permissions })),
-        )
-        .await;
+        let (status, body) = db
+            .json(
+                "POST",
+                "/api/v1/accounts/roles",
+                &root,
+                Some(json!({ "name": name, "permissions": permissions })),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     let uma = db.token("uma", &["usermgr"]).await;
@@ -260,83 +242,83 @@ async fn nobody_grants_what_they_do_not_hold(db: TestDb) {
     let root_id = user_id(&db, "root").await;
     let new_user =
         |roles: Value| Some(json!({ "username": "eve", "password": PASSWORD, "roles": roles }));
-    let (status, body) = send(
-        &db,
-        "POST",
-        "/api/v1/accounts/users",
-        &uma,
-        new_user(json!(["admin"])),
-    )
-    .await;
+    let (status, body) = db
+        .json(
+            "POST",
+            "/api/v1/accounts/users",
+            &uma,
+            new_user(json!(["admin"])),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("admin"));
-    let (status, _) = send(
-        &db,
-        "PATCH",
-        &format!("/api/v1/accounts/users/{uma_id}"),
-        &uma,
-        Some(json!({ "roles": ["usermgr", "admin"] })),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "PATCH",
+            &format!("/api/v1/accounts/users/{uma_id}"),
+            &uma,
+            Some(json!({ "roles": ["usermgr", "admin"] })),
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "no self-promotion"
     );
-    let (status, _) = send(
-        &db,
-        "POST",
-        &format!("/api/v1/accounts/users/{root_id}/password"),
-        &uma,
-        Some(json!({})),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "POST",
+            &format!("/api/v1/accounts/users/{root_id}/password"),
+            &uma,
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
         "no taking over a stronger account"
     );
     // What she holds herself, she may grant; and she may manage users who hold no more.
-    let (status, body) = send(
-        &db,
-        "POST",
-        "/api/v1/accounts/users",
-        &uma,
-        new_user(json!(["viewer"])),
-    )
-    .await;
+    let (status, body) = db
+        .json(
+            "POST",
+            "/api/v1/accounts/users",
+            &uma,
+            new_user(json!(["viewer"])),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let eve_id = body["user"]["id"].as_i64().unwrap();
-    let (status, _) = send(
-        &db,
-        "POST",
-        &format!("/api/v1/accounts/users/{eve_id}/password"),
-        &uma,
-        Some(json!({})),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "POST",
+            &format!("/api/v1/accounts/users/{eve_id}/password"),
+            &uma,
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = send(
-        &db,
-        "PATCH",
-        &format!("/api/v1/accounts/users/{uma_id}"),
-        &uma,
-        Some(json!({ "display_name": "Uma", "roles": ["usermgr"] })),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "PATCH",
+            &format!("/api/v1/accounts/users/{uma_id}"),
+            &uma,
+            Some(json!({ "display_name": "Uma", "roles": ["usermgr"] })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "keeping what one has is no grant");
 
     let rex = db.token("rex", &["rolemgr"]).await;
-    let (status, _) = send(
-        &db,
-        "POST",
-        "/api/v1/accounts/roles",
-        &rex,
-        Some(json!({ "name": "sneaky", "permissions": ["users.manage"] })),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "POST",
+            "/api/v1/accounts/roles",
+            &rex,
+            Some(json!({ "name": "sneaky", "permissions": ["users.manage"] })),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (_, roles) = send(&db, "GET", "/api/v1/accounts/roles", &rex, None).await;
+    let (_, roles) = db.json("GET", "/api/v1/accounts/roles", &rex, None).await;
     let role_id = |name: &str| {
         roles
             .as_array()
@@ -347,27 +329,27 @@ async fn nobody_grants_what_they_do_not_hold(db: TestDb) {
             .as_i64()
             .unwrap()
     };
-    let (status, _) = send(
-        &db,
-        "PATCH",
-        &format!("/api/v1/accounts/roles/{}", role_id("rolemgr")),
-        &rex,
-        Some(json!({ "permissions": ["roles.manage", "events.read", "users.manage"] })),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "PATCH",
+            &format!("/api/v1/accounts/roles/{}", role_id("rolemgr")),
+            &rex,
+            Some(json!({ "permissions": ["roles.manage", "events.read", "users.manage"] })),
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "no self-promotion"
     );
-    let (status, _) = send(
-        &db,
-        "POST",
-        "/api/v1/accounts/roles",
-        &rex,
-        Some(json!({ "name": "readers", "permissions": ["events.read"] })),
-    )
-    .await;
+    let (status, _) = db
+        .json(
+            "POST",
+            "/api/v1/accounts/roles",
+            &rex,
+            Some(json!({ "name": "readers", "permissions": ["events.read"] })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let denied = audit_log::Entity::find()
         .filter(audit_log::Column::Outcome.eq("failure"))
@@ -404,14 +386,18 @@ async fn audit_events_need_audit_read_and_hold_no_secrets(db: TestDb) {
         StatusCode::UNAUTHORIZED
     );
 
-    let (status, page) = send(&db, "GET", "/api/v1/logs?source=vigil", &viewer, None).await;
+    let (status, page) = db
+        .json("GET", "/api/v1/logs?source=vigil", &viewer, None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         page["items"],
         json!([]),
         "events.read alone sees no audit events"
     );
-    let (_, page) = send(&db, "GET", "/api/v1/logs?source=vigil", &admin, None).await;
+    let (_, page) = db
+        .json("GET", "/api/v1/logs?source=vigil", &admin, None)
+        .await;
     let items = page["items"].as_array().unwrap();
     let failed = items
         .iter()
@@ -424,13 +410,13 @@ async fn audit_events_need_audit_read_and_hold_no_secrets(db: TestDb) {
     assert_eq!(failed["source_ip"], "192.0.2.50");
     let id = failed["id"].as_i64().unwrap();
     assert_eq!(
-        send(&db, "GET", &format!("/api/v1/logs/{id}"), &viewer, None)
+        db.json("GET", &format!("/api/v1/logs/{id}"), &viewer, None)
             .await
             .0,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        send(&db, "GET", &format!("/api/v1/logs/{id}"), &admin, None)
+        db.json("GET", &format!("/api/v1/logs/{id}"), &admin, None)
             .await
             .0,
         StatusCode::OK

@@ -105,6 +105,33 @@ impl TestDb {
         split(self.router().oneshot(req).await.unwrap()).await
     }
 
+    /// Calls the API with a bearer token and an optional JSON body; answers the status and the
+    /// body read as JSON (`Null` when it is not JSON).
+    pub async fn json(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"));
+        let body = match body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let (status, _, text) = self.send(req.body(body).unwrap()).await;
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// Creates a user holding `roles` and signs in, returning the issued tokens.
     pub async fn sign_in(&self, username: &str, roles: &[&str]) -> IssuedTokens {
         let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
