@@ -167,3 +167,61 @@ pub(super) fn load(
         poll: Duration::from_millis(poll),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Config, ConfigArgs};
+    use super::NotifyArgs;
+
+    fn with(notify: NotifyArgs) -> ConfigArgs {
+        ConfigArgs {
+            notify,
+            ..ConfigArgs::default()
+        }
+    }
+
+    #[test]
+    fn links_point_at_the_listen_address_by_default() {
+        let cfg = Config::load(&ConfigArgs::default()).unwrap();
+        assert_eq!(cfg.notify.public_url, "http://127.0.0.1:3000");
+        assert_eq!(cfg.notify.retry_base.as_millis(), 1000);
+        assert_eq!(cfg.notify.retry_cap.as_secs(), 300);
+        assert_eq!(cfg.notify.max_attempts, 20);
+        let cfg = Config::load(&with(NotifyArgs {
+            public_url: Some("https://siem.example.com/".into()),
+            ..NotifyArgs::default()
+        }))
+        .unwrap();
+        assert_eq!(cfg.notify.public_url, "https://siem.example.com");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (args, key) in [
+            (
+                NotifyArgs {
+                    public_url: Some("siem.example.com".into()),
+                    ..NotifyArgs::default()
+                },
+                "`public_url`",
+            ),
+            (
+                NotifyArgs {
+                    notify_max_attempts: Some("0".into()),
+                    ..NotifyArgs::default()
+                },
+                "`notify_max_attempts`",
+            ),
+            (
+                NotifyArgs {
+                    notify_retry_base_ms: Some("soon".into()),
+                    ..NotifyArgs::default()
+                },
+                "`notify_retry_base_ms`",
+            ),
+        ] {
+            let err = Config::load(&with(args)).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
+    }
+}
