@@ -14,7 +14,7 @@ use serde_json::json;
 use common::TestDb;
 use common::notify::{
     Receiver, Smtpd, Worker, create_channel, create_rule, eventually, header, invalid_user, outbox,
-    raise, submit,
+    raise, self_signed, submit,
 };
 use common::process::free_port;
 
@@ -23,6 +23,7 @@ backend_suite!(
     email_reaches_a_real_smtp_server,
     a_receiver_down_at_first_gets_it_once,
     the_rate_limit_holds_back_and_drops_nothing,
+    tls_to_an_untrusted_server_is_refused,
 );
 
 /// A generic webhook and a Slack webhook get the alert with its title, severity, group key and
@@ -358,4 +359,41 @@ async fn the_rate_limit_holds_back_and_drops_nothing(db: TestDb) {
         times[6] - times[0] >= chrono::TimeDelta::seconds(8),
         "the seventh waited for a token: {times:?}"
     );
+}
+
+/// STARTTLS and implicit TLS verify the server's certificate: aiosmtpd with a self-signed one
+/// gets nothing, and the channel test names the certificate problem.
+async fn tls_to_an_untrusted_server_is_refused(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path());
+    let admin = db.token("root", &["admin"]).await;
+    for (security, cert_flag, key_flag) in [
+        ("starttls", "--tlscert", "--tlskey"),
+        ("tls", "--smtpscert", "--smtpskey"),
+    ] {
+        let smtpd = Smtpd::start_with(&[
+            cert_flag.as_ref(),
+            cert.as_os_str(),
+            key_flag.as_ref(),
+            key.as_os_str(),
+        ])
+        .await;
+        let id = create_channel(
+            &db,
+            &admin,
+            json!({ "name": format!("{security} mail"), "kind": "email", "config": {
+                "host": "localhost", "port": smtpd.port, "security": security,
+                "from": "vigil@example.com", "to": ["soc@example.com"]
+            } }),
+        )
+        .await;
+        let (status, result) = db
+            .json("POST", &format!("/api/v1/channels/{id}/test"), &admin, None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{result}");
+        assert_eq!(result["ok"], false, "{security}: {result}");
+        let error = result["error"].as_str().unwrap().to_lowercase();
+        assert!(error.contains("certificate"), "{security}: {error}");
+        assert!(smtpd.messages().is_empty(), "{security}: nothing delivered");
+    }
 }

@@ -216,12 +216,18 @@ pub struct Smtpd {
 
 impl Smtpd {
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// With more aiosmtpd options (certificates for STARTTLS or implicit TLS).
+    pub async fn start_with(options: &[&std::ffi::OsStr]) -> Self {
         let python = std::env::var("VIGIL_TEST_AIOSMTPD").unwrap_or_else(|_| "python3".into());
         let maildir = tempfile::tempdir().unwrap();
         let port = free_port();
         let child = Command::new(&python)
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
+            .args(options)
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             // A maildir that does not exist yet: Python creates it with its subdirectories.
             .arg(maildir.path().join("mail"))
@@ -293,4 +299,26 @@ pub fn header(message: &str, name: &str) -> Option<String> {
         }
     }
     value
+}
+
+/// A self-signed certificate for `localhost` and 127.0.0.1, made with the `openssl` command:
+/// (certificate, key) paths inside `dir`.
+pub fn self_signed(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("the openssl command");
+    assert!(status.success(), "openssl made no certificate");
+    (cert, key)
 }

@@ -42,8 +42,12 @@ fn describe(err: &reqwest::Error) -> String {
     };
     let mut source = std::error::Error::source(err);
     while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
+        // Many errors already print their cause: name each one once.
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
         source = s.source();
     }
     out
