@@ -9,14 +9,17 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use http::StatusCode;
+use sea_orm::EntityTrait;
 use serde_json::json;
 
 use common::TestDb;
 use common::notify::{
     Receiver, Smtpd, Worker, create_channel, create_rule, eventually, header, invalid_user, outbox,
-    raise, self_signed, submit,
+    raise, self_signed, submit, submit_as,
 };
 use common::process::free_port;
+use server::parse::ParserKind;
+use server::store::alert;
 
 backend_suite!(
     webhook_and_slack_receive_the_alert,
@@ -24,6 +27,7 @@ backend_suite!(
     a_receiver_down_at_first_gets_it_once,
     the_rate_limit_holds_back_and_drops_nothing,
     tls_to_an_untrusted_server_is_refused,
+    log_content_cannot_add_mail_headers,
 );
 
 /// A generic webhook and a Slack webhook get the alert with its title, severity, group key and
@@ -396,4 +400,101 @@ async fn tls_to_an_untrusted_server_is_refused(db: TestDb) {
         assert!(error.contains("certificate"), "{security}: {error}");
         assert!(smtpd.messages().is_empty(), "{security}: nothing delivered");
     }
+}
+
+/// A user name from a JSON log line carrying CR LF and header text: the e-mail has no extra
+/// header and goes to the configured recipient only; the webhook carries the name intact,
+/// JSON-encoded.
+async fn log_content_cannot_add_mail_headers(db: TestDb) {
+    let smtpd = Smtpd::start().await;
+    let receiver = Receiver::start(0).await;
+    let _worker = Worker::start(&db);
+    let admin = db.token("root", &["admin"]).await;
+    let mail = create_channel(
+        &db,
+        &admin,
+        json!({ "name": "mail", "kind": "email", "config": {
+            "host": "127.0.0.1", "port": smtpd.port, "security": "plain",
+            "from": "vigil@example.com", "to": ["soc@example.com"]
+        } }),
+    )
+    .await;
+    let hook = create_channel(
+        &db,
+        &admin,
+        json!({ "name": "hook", "kind": "webhook", "config": { "url": receiver.url("/hook") } }),
+    )
+    .await;
+    let (status, rule) = db
+        .json(
+            "POST",
+            "/api/v1/rules",
+            &admin,
+            Some(json!({
+                "name": "hostile login", "kind": "match", "severity": "critical",
+                "definition": {
+                    "query": "\"hostile login\"", "group_by": ["user_name"],
+                    "title": "Login by {user_name}"
+                },
+                "channels": [{ "channel_id": mail }, { "channel_id": hook }]
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    let hostile = "root\r\nBcc: evil@example.com\r\nX-Injected: yes";
+    let line = json!({ "message": "hostile login", "user": hostile }).to_string();
+    assert!(!line.contains('\n'), "one JSON line");
+    let conn = db.state.db.clone();
+    let alert = eventually(60, "the alert", || {
+        let (db, line, conn) = (&db, line.clone(), conn.clone());
+        async move {
+            submit_as(db, ParserKind::Json, &[line]).await;
+            alert::Entity::find().one(&conn).await.unwrap()
+        }
+    })
+    .await;
+    let stored_name = alert.group_fields.as_ref().unwrap()["user_name"].clone();
+    assert!(
+        stored_name
+            .as_str()
+            .unwrap()
+            .contains("Bcc: evil@example.com"),
+        "{stored_name}"
+    );
+
+    let got = receiver.got.clone();
+    let body = eventually(30, "the webhook", || {
+        let got = got.clone();
+        async move { got.on("/hook").into_iter().next() }
+    })
+    .await;
+    assert_eq!(body["alert"]["group_fields"]["user_name"], stored_name);
+    assert_eq!(body["alert"]["title"], alert.title.as_str());
+
+    let message = eventually(30, "the e-mail", || {
+        let m = smtpd.messages();
+        async move { m.into_iter().next() }
+    })
+    .await
+    .replace("\r\n", "\n");
+    let head = message.split("\n\n").next().unwrap();
+    for line in head.lines() {
+        let name = line.split(':').next().unwrap().to_ascii_lowercase();
+        assert!(
+            name != "bcc" && name != "x-injected",
+            "injected header {line:?} in {head}"
+        );
+    }
+    let subject = header(&message, "Subject").unwrap();
+    assert!(
+        subject.starts_with("[Vigil] [CRITICAL] Login by root"),
+        "{subject}"
+    );
+    // aiosmtpd's Mailbox records the envelope recipients.
+    assert_eq!(
+        header(&message, "X-RcptTo").as_deref(),
+        Some("soc@example.com"),
+        "{head}"
+    );
+    assert_eq!(smtpd.messages().len(), 1);
 }

@@ -129,7 +129,13 @@ pub fn invalid_user(ip: &str) -> String {
     format!("Dec  1 11:00:01 bastion sshd[7]: Invalid user admin from {ip} port 5000")
 }
 
+/// Stores syslog lines.
 pub async fn submit(db: &TestDb, lines: &[String]) {
+    submit_as(db, ParserKind::Syslog, lines).await
+}
+
+/// Stores lines read by `parser`.
+pub async fn submit_as(db: &TestDb, parser: ParserKind, lines: &[String]) {
     let source = db
         .state
         .ingest
@@ -142,7 +148,7 @@ pub async fn submit(db: &TestDb, lines: &[String]) {
         .collect();
     db.state
         .ingest
-        .submit_and_wait(Submission::new(source, ParserKind::Syslog, lines))
+        .submit_and_wait(Submission::new(source, parser, lines))
         .await
         .unwrap();
 }
