@@ -212,6 +212,9 @@ fn check_email(config: ChannelConfig, previous: Option<&Stored>) -> Result<Store
 }
 
 fn check_mailbox(field: &str, value: &str) -> Result<(), String> {
+    if value.len() > 320 {
+        return Err(format!("{field}: an address is at most 320 characters"));
+    }
     if value.chars().any(char::is_control) {
         return Err(format!(
             "{field}: `{}` is not an e-mail address",
