@@ -87,10 +87,10 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn spawn(dir: &Path, database_url: &str) -> std::io::Result<Child> {
+fn spawn(dir: &Path, database_url: &str, http: u16) -> std::io::Result<Child> {
     Command::new(env!("CARGO_BIN_EXE_vigil"))
         .arg("serve")
-        .env("VIGIL_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("VIGIL_LISTEN", format!("127.0.0.1:{http}"))
         .env("VIGIL_DATA_DIR", dir)
         .env("VIGIL_DATABASE_URL", database_url)
         .env("VIGIL_SITE_ROOT", dir.join("site"))
@@ -126,20 +126,17 @@ async fn measure(label: &str, url: &str, dir: &Path, alerts: usize) -> anyhow::R
         let _ = axum::serve(listener, app).await;
     });
 
-    let mut child = spawn(dir, url)?;
+    let http = free_port();
+    let mut child = spawn(dir, url, http)?;
+    // Once vigil answers HTTP it has finished starting; writing to its database before that
+    // could make its start-up fail on SQLite.
     let deadline = Instant::now() + Duration::from_secs(60);
-    let db = loop {
-        if let Ok(db) = Database::connect(url).await
-            && db
-                .execute_unprepared("SELECT 1 FROM notification_outbox LIMIT 1")
-                .await
-                .is_ok()
-        {
-            break db;
-        }
-        anyhow::ensure!(Instant::now() < deadline, "vigil did not create its schema");
+    while std::net::TcpStream::connect(("127.0.0.1", http)).is_err() {
+        anyhow::ensure!(child.try_wait()?.is_none(), "vigil exited at start");
+        anyhow::ensure!(Instant::now() < deadline, "vigil did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    }
+    let db = Database::connect(url).await?;
     let now = Utc::now();
     let channel = notification_channel::ActiveModel {
         name: Set("bench".into()),

@@ -15,13 +15,15 @@ use sea_orm::{
 use serde_json::json;
 
 use common::notify::{PUBLIC_URL, Receiver, eventually, invalid_user, outbox};
-use common::process::free_port;
+use common::process::{free_port, http_get};
 use server::store::{alert, notification_channel, rule, rule_channel};
 
-fn spawn_vigil(dir: &Path, database_url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
+/// Starts `vigil serve`; answers the process and its HTTP port.
+fn spawn_vigil(dir: &Path, database_url: &str) -> (Child, u16) {
+    let http = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .arg("serve")
-        .env("VIGIL_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("VIGIL_LISTEN", format!("127.0.0.1:{http}"))
         .env("VIGIL_DATA_DIR", dir)
         .env("VIGIL_DATABASE_URL", database_url)
         .env("VIGIL_SITE_ROOT", dir.join("site"))
@@ -37,9 +39,26 @@ fn spawn_vigil(dir: &Path, database_url: &str) -> Child {
         .env("VIGIL_NOTIFY_TIMEOUT_SECS", "2")
         .env("VIGIL_NOTIFY_POLL_MS", "200")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log(dir))
         .spawn()
+        .unwrap();
+    (child, http)
+}
+
+/// Where the vigil processes of a run write their standard error, kept for a failure message.
+fn log(dir: &Path) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("vigil-stderr.log"))
         .unwrap()
+}
+
+fn assert_running(child: &mut Child, dir: &Path) {
+    if let Some(status) = child.try_wait().unwrap() {
+        let stderr = std::fs::read_to_string(dir.join("vigil-stderr.log")).unwrap_or_default();
+        panic!("vigil exited early ({status}):\n{stderr}");
+    }
 }
 
 fn kill9(child: &mut Child) {
@@ -53,15 +72,16 @@ fn kill9(child: &mut Child) {
 
 async fn killed_between_commit_and_delivery_delivers_once(database_url: &str, dir: &Path) {
     let port = free_port();
-    let mut child = spawn_vigil(dir, database_url);
-    let db = eventually(60, "the schema", || async {
-        let db = Database::connect(database_url).await.ok()?;
-        db.execute_unprepared("SELECT 1 FROM notification_outbox LIMIT 1")
-            .await
-            .ok()?;
-        Some(db)
+    let (mut child, http) = spawn_vigil(dir, database_url);
+    // Once vigil listens it has finished starting (migrations, built-in rules, the first
+    // admin): writing to its database before that could make its start-up fail on SQLite.
+    eventually(60, "vigil listening", || {
+        assert_running(&mut child, dir);
+        let up = http_get(http, "/healthz").is_some_and(|(status, _)| status == 200);
+        async move { up.then_some(()) }
     })
     .await;
+    let db = Database::connect(database_url).await.unwrap();
 
     let now = Utc::now();
     let channel = notification_channel::ActiveModel {
@@ -121,7 +141,7 @@ async fn killed_between_commit_and_delivery_delivers_once(database_url: &str, di
         {
             break a;
         }
-        assert!(child.try_wait().unwrap().is_none(), "vigil exited early");
+        assert_running(&mut child, dir);
         assert!(Instant::now() < deadline, "no alert");
     };
     let failing = eventually(60, "the alert's notification failing", || {
@@ -132,13 +152,13 @@ async fn killed_between_commit_and_delivery_delivers_once(database_url: &str, di
         }
     })
     .await;
-    assert!(child.try_wait().unwrap().is_none(), "vigil exited early");
+    assert_running(&mut child, dir);
     assert_eq!(failing.status, "pending");
     assert_eq!(failing.alert_id, alert.id);
     kill9(&mut child);
 
     let receiver = Receiver::start(port).await;
-    let mut child = spawn_vigil(dir, database_url);
+    let (mut child, _) = spawn_vigil(dir, database_url);
     let got = receiver.got.clone();
     eventually(120, "delivery after the restart", || {
         let got = got.clone();
