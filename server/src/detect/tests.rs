@@ -10,7 +10,7 @@ use crate::ingest::EventRow;
 use crate::parse::ParsedEvent;
 use crate::store::rule;
 
-fn at(secs: i64) -> DateTime<Utc> {
+pub(super) fn at(secs: i64) -> DateTime<Utc> {
     "2026-12-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::seconds(secs)
 }
 
@@ -31,7 +31,7 @@ fn accepted(ip: &str, secs: i64) -> EventRow {
     row
 }
 
-fn model(id: i32, kind: &str, definition: serde_json::Value) -> rule::Model {
+pub(super) fn model(id: i32, kind: &str, definition: serde_json::Value) -> rule::Model {
     rule::Model {
         id,
         name: format!("rule {id}"),
