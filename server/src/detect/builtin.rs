@@ -117,6 +117,27 @@ pub const PACK: &[Builtin] = &[
         },
     },
     Builtin {
+        key: "event_rate_anomaly_host",
+        name: "Event-rate anomaly per host",
+        kind: RuleKind::Anomaly,
+        severity: "medium",
+        description: "A host's events in a 5-minute bucket exceed the mean of its previous 12 buckets (the last hour, silent ones counting as 0) by more than 4 standard deviations and by more than 50 events. A host fires only after an hour of history.",
+        false_positives: "Deployments, backups, restarts and raised log levels that make a host log more than usual.",
+        tags: &[],
+        definition: || {
+            json!({
+                "group_by": ["host"],
+                "bucket_secs": 300,
+                "baseline_buckets": 12,
+                "warmup_buckets": 12,
+                "k": 4,
+                "min_deviation": 50,
+                "direction": "above",
+                "title": "Event rate anomaly on {host}",
+            })
+        },
+    },
+    Builtin {
         key: "ssh_login_after_brute_force",
         name: "SSH login after brute force",
         kind: RuleKind::Sequence,
