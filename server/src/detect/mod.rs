@@ -18,6 +18,8 @@ pub mod state;
 pub mod threshold;
 
 #[cfg(test)]
+mod fail2ban_agreement;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashSet;
