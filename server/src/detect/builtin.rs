@@ -27,8 +27,10 @@ pub struct Builtin {
 
 /// A failed SSH authentication attempt: sshd logs one `Failed <method> for …` line per
 /// attempt (the `Invalid user` and PAM lines around it describe the same attempt and are not
-/// counted).
-pub const SSH_FAILURE: &str = "event_action:ssh_login AND event_outcome:failure";
+/// counted). A rejected public key is not a guessed credential: clients offer every key they
+/// hold, so it is not counted either.
+pub const SSH_FAILURE: &str =
+    "event_action:ssh_login AND event_outcome:failure AND NOT fields.ssh.method:publickey";
 
 /// A failed password sign-in to Vigil itself, from its audit trail (throttled attempts are
 /// recorded as `vigil_login_throttled` and are not counted).
@@ -50,10 +52,10 @@ pub const PACK: &[Builtin] = &[
         definition: || {
             json!({
                 "query": SSH_FAILURE,
-                "group_by": ["source_ip"],
+                "group_by": ["source_ip|source.domain"],
                 "window_secs": 300,
                 "threshold": 5,
-                "title": "SSH brute force from {source_ip}",
+                "title": "SSH brute force from {source_ip|source.domain}",
             })
         },
     },
@@ -68,11 +70,11 @@ pub const PACK: &[Builtin] = &[
         definition: || {
             json!({
                 "query": "event_action:ssh_invalid_user",
-                "group_by": ["source_ip"],
+                "group_by": ["source_ip|source.domain"],
                 "distinct": "user_name",
                 "window_secs": 600,
                 "threshold": 5,
-                "title": "Invalid-user sweep from {source_ip}",
+                "title": "Invalid-user sweep from {source_ip|source.domain}",
             })
         },
     },
@@ -156,8 +158,8 @@ pub const PACK: &[Builtin] = &[
                 "first_count": 5,
                 "then": "event_action:ssh_login AND event_outcome:success",
                 "within_secs": 600,
-                "group_by": ["source_ip"],
-                "title": "SSH login after brute force from {source_ip}",
+                "group_by": ["source_ip|source.domain"],
+                "title": "SSH login after brute force from {source_ip|source.domain}",
             })
         },
     },

@@ -21,6 +21,8 @@ pub mod threshold;
 #[cfg(test)]
 mod anomaly_tests;
 #[cfg(test)]
+mod fail2ban_agreement;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashSet;
