@@ -22,7 +22,8 @@ const LOG: &str = include_str!("fixtures/corpus/auth/elastic_examples_auth.log")
 /// The file has no year; it is read as of this instant, so its lines fall in 2026.
 const REFERENCE: &str = "2026-12-01T00:00:00Z";
 
-/// One failed attempt per `Failed <method> for … from <ip> port` line, weighing its
+/// One failed attempt per `Failed <method> for … from <ip> port` line (a rejected public key
+/// is not one), weighing its
 /// `message repeated N times` count.
 fn failures() -> Vec<(DateTime<Utc>, String, u64)> {
     let mut out = Vec::new();
@@ -40,7 +41,7 @@ fn failures() -> Vec<(DateTime<Utc>, String, u64)> {
             }
             None => (1, msg),
         };
-        if !msg.starts_with("Failed ") {
+        if !msg.starts_with("Failed ") || msg.starts_with("Failed publickey ") {
             continue;
         }
         let ip = msg

@@ -14,7 +14,7 @@ pub struct RuleView {
     pub id: i32,
     pub name: String,
     pub description: Option<String>,
-    /// `match`, `threshold` or `sequence`.
+    /// `match`, `threshold`, `sequence`, `sigma`, `metric` or `anomaly`.
     pub kind: String,
     /// `low`, `medium`, `high` or `critical`.
     pub severity: String,
@@ -45,6 +45,7 @@ pub struct NewRule {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// `match`, `threshold`, `sequence`, `sigma`, `metric` or `anomaly`.
     pub kind: String,
     pub severity: String,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]

@@ -27,8 +27,10 @@ pub struct Builtin {
 
 /// A failed SSH authentication attempt: sshd logs one `Failed <method> for …` line per
 /// attempt (the `Invalid user` and PAM lines around it describe the same attempt and are not
-/// counted).
-pub const SSH_FAILURE: &str = "event_action:ssh_login AND event_outcome:failure";
+/// counted). A rejected public key is not a guessed credential: clients offer every key they
+/// hold, so it is not counted either.
+pub const SSH_FAILURE: &str =
+    "event_action:ssh_login AND event_outcome:failure AND NOT fields.ssh.method:publickey";
 
 /// A failed password sign-in to Vigil itself, from its audit trail (throttled attempts are
 /// recorded as `vigil_login_throttled` and are not counted).
@@ -50,10 +52,10 @@ pub const PACK: &[Builtin] = &[
         definition: || {
             json!({
                 "query": SSH_FAILURE,
-                "group_by": ["source_ip"],
+                "group_by": ["source_ip|source.domain"],
                 "window_secs": 300,
                 "threshold": 5,
-                "title": "SSH brute force from {source_ip}",
+                "title": "SSH brute force from {source_ip|source.domain}",
             })
         },
     },
@@ -68,11 +70,11 @@ pub const PACK: &[Builtin] = &[
         definition: || {
             json!({
                 "query": "event_action:ssh_invalid_user",
-                "group_by": ["source_ip"],
+                "group_by": ["source_ip|source.domain"],
                 "distinct": "user_name",
                 "window_secs": 600,
                 "threshold": 5,
-                "title": "Invalid-user sweep from {source_ip}",
+                "title": "Invalid-user sweep from {source_ip|source.domain}",
             })
         },
     },
@@ -117,6 +119,27 @@ pub const PACK: &[Builtin] = &[
         },
     },
     Builtin {
+        key: "event_rate_anomaly_host",
+        name: "Event-rate anomaly per host",
+        kind: RuleKind::Anomaly,
+        severity: "medium",
+        description: "A host's events in a 5-minute bucket exceed the mean of its previous 12 buckets (the last hour, silent ones counting as 0) by more than 4 standard deviations and by more than 50 events. A host fires only after an hour of history.",
+        false_positives: "Deployments, backups, restarts and raised log levels that make a host log more than usual.",
+        tags: &[],
+        definition: || {
+            json!({
+                "group_by": ["host"],
+                "bucket_secs": 300,
+                "baseline_buckets": 12,
+                "warmup_buckets": 12,
+                "k": 4,
+                "min_deviation": 50,
+                "direction": "above",
+                "title": "Event rate anomaly on {host}",
+            })
+        },
+    },
+    Builtin {
         key: "ssh_login_after_brute_force",
         name: "SSH login after brute force",
         kind: RuleKind::Sequence,
@@ -135,8 +158,8 @@ pub const PACK: &[Builtin] = &[
                 "first_count": 5,
                 "then": "event_action:ssh_login AND event_outcome:success",
                 "within_secs": 600,
-                "group_by": ["source_ip"],
-                "title": "SSH login after brute force from {source_ip}",
+                "group_by": ["source_ip|source.domain"],
+                "title": "SSH login after brute force from {source_ip|source.domain}",
             })
         },
     },

@@ -5,6 +5,7 @@ use app::query::{Field, Matcher};
 use serde::{Deserialize, Serialize};
 
 use super::RuleKind;
+pub use super::anomaly::AnomalyDef;
 use super::group::GroupBy;
 pub use super::sigma_rule::SigmaDef;
 
@@ -99,7 +100,7 @@ pub struct MetricDef {
     pub title: Option<String>,
 }
 
-fn by_host() -> Vec<String> {
+pub(super) fn by_host() -> Vec<String> {
     vec!["host".to_string()]
 }
 
@@ -115,6 +116,7 @@ pub enum Definition {
     Sequence(SequenceDef),
     Sigma(SigmaDef),
     Metric(MetricDef),
+    Anomaly(AnomalyDef),
 }
 
 impl Definition {
@@ -130,6 +132,7 @@ impl Definition {
             RuleKind::Sequence => Self::Sequence(read(value)?),
             RuleKind::Sigma => Self::Sigma(read(value)?),
             RuleKind::Metric => Self::Metric(read(value)?),
+            RuleKind::Anomaly => Self::Anomaly(read(value)?),
         };
         def.check()?;
         Ok(def)
@@ -142,6 +145,7 @@ impl Definition {
             Self::Sequence(_) => RuleKind::Sequence,
             Self::Sigma(_) => RuleKind::Sigma,
             Self::Metric(_) => RuleKind::Metric,
+            Self::Anomaly(_) => RuleKind::Anomaly,
         }
     }
 
@@ -152,6 +156,7 @@ impl Definition {
             Self::Sequence(d) => serde_json::to_value(d),
             Self::Sigma(d) => serde_json::to_value(d),
             Self::Metric(d) => serde_json::to_value(d),
+            Self::Anomaly(d) => serde_json::to_value(d),
         }
         .unwrap_or_default()
     }
@@ -163,6 +168,7 @@ impl Definition {
             Self::Sequence(d) => d.title.as_deref(),
             Self::Sigma(d) => d.title.as_deref(),
             Self::Metric(d) => d.title.as_deref(),
+            Self::Anomaly(d) => d.title.as_deref(),
         }
     }
 
@@ -173,6 +179,7 @@ impl Definition {
             Self::Sequence(d) => &d.group_by,
             Self::Sigma(_) => &[],
             Self::Metric(d) => &d.group_by,
+            Self::Anomaly(d) => &d.group_by,
         }
     }
 
@@ -232,6 +239,7 @@ impl Definition {
                     ));
                 }
             }
+            Self::Anomaly(d) => d.check()?,
         }
         Ok(())
     }
@@ -339,6 +347,66 @@ mod tests {
             Definition::parse(
                 RuleKind::Sequence,
                 &json!({"first": "a", "then": "b", "within_secs": 60, "group_by": ["source_ip"]})
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn anomaly_definitions_name_their_problem() {
+        let anomaly = |extra: serde_json::Value| {
+            let mut def = json!({"bucket_secs": 300, "baseline_buckets": 12, "k": 4});
+            def.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            Definition::parse(RuleKind::Anomaly, &def)
+        };
+        let field = |extra| anomaly(extra).unwrap_err().field;
+        assert_eq!(field(json!({"bucket_secs": 59})), "definition.bucket_secs");
+        assert_eq!(
+            field(json!({"bucket_secs": 86401})),
+            "definition.bucket_secs"
+        );
+        assert_eq!(
+            field(json!({"baseline_buckets": 1})),
+            "definition.baseline_buckets"
+        );
+        assert_eq!(
+            field(json!({"baseline_buckets": 1441})),
+            "definition.baseline_buckets"
+        );
+        assert_eq!(
+            field(json!({"warmup_buckets": 13})),
+            "definition.warmup_buckets"
+        );
+        assert_eq!(
+            field(json!({"warmup_buckets": 1})),
+            "definition.warmup_buckets"
+        );
+        assert_eq!(field(json!({"k": 0})), "definition.k");
+        assert_eq!(field(json!({"k": -1})), "definition.k");
+        assert_eq!(field(json!({"k": 101})), "definition.k");
+        assert_eq!(
+            field(json!({"min_deviation": -0.5})),
+            "definition.min_deviation"
+        );
+        assert_eq!(field(json!({"direction": "up"})), "definition.direction");
+        assert_eq!(field(json!({"field": "no such"})), "definition.field");
+        assert_eq!(field(json!({"query": "a AND ("})), "definition.query");
+        assert_eq!(field(json!({"group_by": ["nope"]})), "definition.group_by");
+        let err = anomaly(json!({"bucket_secs": 59})).unwrap_err();
+        assert!(err.message.contains("between 60 and 86400"), "{err}");
+
+        let Definition::Anomaly(ok) = anomaly(json!({})).unwrap() else {
+            panic!("an anomaly definition");
+        };
+        assert_eq!(ok.group_by, ["host".to_string()]);
+        assert_eq!(ok.warmup(), 12);
+        assert_eq!(ok.min_deviation, 1.0);
+        assert_eq!(ok.direction, "above");
+        assert!(
+            anomaly(
+                json!({"field": "fields.host.cpu.usage", "direction": "both", "warmup_buckets": 2})
             )
             .is_ok()
         );

@@ -16,6 +16,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
+use super::anomaly::{Anomaly, AnomalyState, Direction};
 use super::definition::{self, Definition};
 use super::group::{GroupBy, GroupKey};
 use super::match_rule::MatchRule;
@@ -116,6 +117,7 @@ pub enum KeyState {
     Threshold(ThresholdState),
     Sequence(SequenceState),
     Metric(MetricState),
+    Anomaly(AnomalyState),
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +133,7 @@ impl KeyEntry {
             KeyState::Threshold(s) => s.newest,
             KeyState::Sequence(s) => s.newest,
             KeyState::Metric(s) => s.newest,
+            KeyState::Anomaly(s) => s.newest,
         }
     }
 }
@@ -163,6 +166,7 @@ enum Detector {
     Sequence(Sequence),
     Sigma(SigmaMatch),
     Metric(Metric),
+    Anomaly(Anomaly),
 }
 
 impl Detector {
@@ -173,6 +177,7 @@ impl Detector {
             Self::Sequence(d) => d.matches(ev),
             Self::Sigma(d) => d.matches(ev),
             Self::Metric(d) => d.matches(ev),
+            Self::Anomaly(d) => d.matches(ev),
         }
     }
 
@@ -182,6 +187,7 @@ impl Detector {
             Self::Threshold(_) => Some(KeyState::Threshold(ThresholdState::default())),
             Self::Sequence(_) => Some(KeyState::Sequence(SequenceState::default())),
             Self::Metric(_) => Some(KeyState::Metric(MetricState::default())),
+            Self::Anomaly(_) => Some(KeyState::Anomaly(AnomalyState::default())),
         }
     }
 
@@ -190,6 +196,7 @@ impl Detector {
             (Self::Threshold(d), KeyState::Threshold(s)) => s.expired(watermark, d.window),
             (Self::Sequence(d), KeyState::Sequence(s)) => s.expired(watermark, d.within),
             (Self::Metric(_), KeyState::Metric(s)) => s.expired(),
+            (Self::Anomaly(d), KeyState::Anomaly(s)) => d.expired(s, watermark),
             _ => true,
         }
     }
@@ -199,6 +206,7 @@ impl Detector {
             (Self::Threshold(d), KeyState::Threshold(s)) => d.on_event(ev, &entry.key, s, out),
             (Self::Sequence(d), KeyState::Sequence(s)) => d.on_event(ev, &entry.key, s, out),
             (Self::Metric(d), KeyState::Metric(s)) => d.on_event(ev, &entry.key, s, out),
+            (Self::Anomaly(d), KeyState::Anomaly(s)) => d.on_event(ev, &entry.key, s, out),
             _ => {}
         }
         entry.last_event_id = ev.id;
@@ -495,6 +503,30 @@ fn compile(model: &rule::Model) -> Result<LiveRule, definition::RuleError> {
             })?,
             value: d.value,
             consecutive: d.consecutive,
+        }),
+        Definition::Anomaly(d) => Detector::Anomaly(Anomaly {
+            filter: d
+                .query
+                .as_deref()
+                .map(|q| definition::query("definition.query", q))
+                .transpose()?,
+            field: d
+                .field
+                .as_deref()
+                .map(|f| definition::field("definition.field", f))
+                .transpose()?,
+            field_name: d.field.clone().unwrap_or_default(),
+            bucket_secs: d.bucket_secs,
+            baseline: d.baseline_buckets as usize,
+            warmup: d.warmup() as usize,
+            k: d.k,
+            min_deviation: d.min_deviation,
+            direction: Direction::parse(&d.direction).ok_or_else(|| {
+                definition::RuleError::new(
+                    "definition.direction",
+                    format!("unknown direction `{}`", d.direction),
+                )
+            })?,
         }),
         Definition::Sigma(d) => Detector::Sigma(SigmaMatch {
             rule: Box::new(d.compile()?),

@@ -1,10 +1,11 @@
 //! Detection: rules evaluated on every stored batch, in the writer, so a batch's events, the
 //! alerts they raise and the detectors' state are committed together.
 //!
-//! One file per rule kind: [`match_rule`], [`threshold`], [`sequence`], [`metric`] (Sigma rules are to be
-//! added as a kind of their own in `sigma/`). [`engine`] holds the compiled rules and their
+//! One file per rule kind: [`match_rule`], [`threshold`], [`sequence`], [`metric`], [`anomaly`]
+//! and [`sigma_rule`] (Sigma itself lives in `sigma/`). [`engine`] holds the compiled rules and their
 //! keys' state, [`state`] stores that state, [`builtin`] seeds the built-in pack.
 
+pub mod anomaly;
 pub mod builtin;
 pub mod definition;
 pub mod engine;
@@ -17,6 +18,10 @@ pub mod sigma_rule;
 pub mod state;
 pub mod threshold;
 
+#[cfg(test)]
+mod anomaly_tests;
+#[cfg(test)]
+mod fail2ban_agreement;
 #[cfg(test)]
 mod tests;
 
@@ -43,15 +48,17 @@ pub enum RuleKind {
     Sequence,
     Sigma,
     Metric,
+    Anomaly,
 }
 
 impl RuleKind {
-    pub const ALL: [RuleKind; 5] = [
+    pub const ALL: [RuleKind; 6] = [
         Self::Match,
         Self::Threshold,
         Self::Sequence,
         Self::Sigma,
         Self::Metric,
+        Self::Anomaly,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,7 +68,15 @@ impl RuleKind {
             Self::Sequence => "sequence",
             Self::Sigma => "sigma",
             Self::Metric => "metric",
+            Self::Anomaly => "anomaly",
         }
+    }
+}
+
+impl RuleKind {
+    /// The kinds' names, `match, threshold, …`, for messages.
+    pub fn names() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
     }
 }
 

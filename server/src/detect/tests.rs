@@ -10,7 +10,7 @@ use crate::ingest::EventRow;
 use crate::parse::ParsedEvent;
 use crate::store::rule;
 
-fn at(secs: i64) -> DateTime<Utc> {
+pub(super) fn at(secs: i64) -> DateTime<Utc> {
     "2026-12-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::seconds(secs)
 }
 
@@ -31,7 +31,7 @@ fn accepted(ip: &str, secs: i64) -> EventRow {
     row
 }
 
-fn model(id: i32, kind: &str, definition: serde_json::Value) -> rule::Model {
+pub(super) fn model(id: i32, kind: &str, definition: serde_json::Value) -> rule::Model {
     rule::Model {
         id,
         name: format!("rule {id}"),
@@ -388,4 +388,60 @@ fn metric_repeats_while_open_add_to_the_alert() {
             (OpKind::Raise, "host=a".into(), 2, vec![6, 7]),
         ]
     );
+}
+
+/// The built-in SSH brute-force rule as seeded.
+fn builtin_brute_force() -> Engine {
+    let b = super::builtin::PACK
+        .iter()
+        .find(|b| b.key == "ssh_brute_force")
+        .unwrap();
+    let mut engine = Engine::new(Settings::default());
+    engine.add_rule(&model(1, "threshold", (b.definition)()));
+    engine
+}
+
+/// A real sshd line, parsed as the pipeline does, with the year of `at(0)`.
+fn sshd(line: &str) -> EventRow {
+    use crate::parse::{ParseContext, ParserKind, parse_bytes};
+    let ev = parse_bytes(
+        ParserKind::Auto,
+        line.as_bytes(),
+        &ParseContext::new(at(86_400)),
+    );
+    EventRow::new(ev, line.into(), at(0), "test".into())
+}
+
+#[test]
+fn brute_force_from_a_host_name_is_grouped_by_it() {
+    let mut engine = builtin_brute_force();
+    let rows: Vec<EventRow> = (0..5)
+        .map(|i| {
+            sshd(&format!(
+                "Dec  1 10:00:0{i} belka sshd[31607]: Failed password for root from example.com port 4711{i} ssh2"
+            ))
+        })
+        .collect();
+    let det = engine.evaluate(1, &rows);
+    assert_eq!(det.ops.len(), 1, "{:?}", det.ops);
+    let (rule, op) = &det.ops[0];
+    assert_eq!(op.kind, OpKind::Raise);
+    assert_eq!(op.key.text, "source.domain=example.com");
+    assert_eq!(
+        op.key.render(&rule.title),
+        "SSH brute force from example.com"
+    );
+}
+
+#[test]
+fn rejected_public_keys_are_not_guessed_passwords() {
+    let mut engine = builtin_brute_force();
+    let rows: Vec<EventRow> = (0..6)
+        .map(|i| {
+            sshd(&format!(
+                "Dec  1 10:00:0{i} srv sshd[32307]: Failed publickey for git from 192.0.2.1 port 5790{i} ssh2: RSA SHA256:aC2UQe4piBfaFwr2ne0PItnl9AcHqZOYrWjDmqpOzvE"
+            ))
+        })
+        .collect();
+    assert!(engine.evaluate(1, &rows).ops.is_empty());
 }

@@ -95,7 +95,7 @@ mod props;
 #[cfg(test)]
 pub(crate) use props::config as props_config;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use sanitize::{MAX_LINE_BYTES, looks_binary, sanitize};
 pub use zeek::ZeekState;

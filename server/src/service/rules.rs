@@ -174,8 +174,9 @@ impl RulesService for Service {
         let name = check_name(&new.name)?;
         let kind: RuleKind = new.kind.parse().map_err(|_| {
             AppError::Invalid(format!(
-                "kind: `{}` is not one of match, threshold, sequence, sigma",
-                new.kind
+                "kind: `{}` is not one of {}",
+                new.kind,
+                RuleKind::names()
             ))
         })?;
         check_severity(&new.severity)?;
