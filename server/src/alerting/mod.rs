@@ -1,7 +1,10 @@
 //! Alerts: what detection raises, deduplicated per rule and group key while unresolved, with
 //! capped evidence and a history of every change.
 
+pub mod feed;
 pub mod store;
+
+pub use feed::AlertFeed;
 
 /// The most evidence rows (event links) stored for one alert: the first events that raised or
 /// joined it. The alert's `event_count` keeps counting beyond it.

@@ -3,7 +3,8 @@
 //! A `Raise` adds to the rule's unresolved alert for the same group key (found through the
 //! unique `(rule_id, dedup_open)` index) or opens a new one; an `Extend` only adds to an
 //! unresolved alert. Every change leaves an `alert_history` row: `created` when an alert opens,
-//! `matched` (event count from, to) when matches join it.
+//! `matched` (event count from, to) when matches join it. [`apply`] answers the ids of the
+//! alerts it opened or added to, for the alert stream once the transaction commits.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -22,14 +23,20 @@ pub async fn apply(
     txn: &impl ConnectionTrait,
     ops: &[(Arc<RuleMeta>, AlertOp)],
     rules: &HashSet<i32>,
-) -> Result<(), DbErr> {
+) -> Result<Vec<i64>, DbErr> {
+    let mut changed = Vec::new();
     for (rule, op) in ops.iter().filter(|(r, _)| rules.contains(&r.id)) {
-        apply_one(txn, rule, op).await?;
+        changed.extend(apply_one(txn, rule, op).await?);
     }
-    Ok(())
+    Ok(changed)
 }
 
-async fn apply_one(txn: &impl ConnectionTrait, rule: &RuleMeta, op: &AlertOp) -> Result<(), DbErr> {
+/// Returns the id of the alert opened or added to, if any.
+async fn apply_one(
+    txn: &impl ConnectionTrait,
+    rule: &RuleMeta,
+    op: &AlertOp,
+) -> Result<Option<i64>, DbErr> {
     let now = Utc::now();
     let dedup = op.key.dedup_key();
     let open = alert::Entity::find()
@@ -70,12 +77,15 @@ async fn apply_one(txn: &impl ConnectionTrait, rule: &RuleMeta, op: &AlertOp) ->
                 Some(to.to_string()),
             )
             .await?;
+            Ok(Some(a.id))
         }
         None if op.kind == OpKind::Extend => {
             metrics::counter!("vigil_detect_extend_without_alert_total").increment(1);
+            Ok(None)
         }
         None if suppressed(txn, rule, &dedup, op).await? => {
             metrics::counter!("vigil_alerts_suppressed_total").increment(1);
+            Ok(None)
         }
         None => {
             let created = alert::ActiveModel {
@@ -112,9 +122,9 @@ async fn apply_one(txn: &impl ConnectionTrait, rule: &RuleMeta, op: &AlertOp) ->
             history(txn, created.id, "created", None, Some("open".into())).await?;
             metrics::counter!("vigil_alerts_raised_total", "severity" => rule.severity.clone())
                 .increment(1);
+            Ok(Some(created.id))
         }
     }
-    Ok(())
 }
 
 /// Whether the rule's suppression window holds back a new alert: an earlier alert of the same

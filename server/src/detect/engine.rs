@@ -24,6 +24,7 @@ use super::sequence::{Sequence, SequenceState};
 use super::sigma_rule::SigmaMatch;
 use super::threshold::{Filter, Threshold, ThresholdState};
 use super::{RuleKind, Settings};
+use crate::alerting::AlertFeed;
 use crate::ingest::EventRow;
 use crate::store::{detector_state, rule};
 
@@ -223,6 +224,8 @@ pub struct Engine {
     rules: Vec<LiveRule>,
     settings: Settings,
     loaded_at: Option<Instant>,
+    /// Where alerts changed by a committed detection are announced.
+    feed: Option<AlertFeed>,
 }
 
 impl Engine {
@@ -231,6 +234,21 @@ impl Engine {
             rules: Vec::new(),
             settings,
             loaded_at: None,
+            feed: None,
+        }
+    }
+
+    /// Announces committed alert changes on `feed` (see [`Self::published`]).
+    pub fn with_feed(mut self, feed: AlertFeed) -> Self {
+        self.feed = Some(feed);
+        self
+    }
+
+    /// Hands the ids of alerts a committed detection opened or changed (what
+    /// [`super::store`] answered) to the alert stream. Never waits.
+    pub fn published(&self, alerts: Vec<i64>) {
+        if let Some(feed) = &self.feed {
+            feed.changed(alerts);
         }
     }
 

@@ -15,6 +15,8 @@ mod system;
 mod unique;
 pub mod users;
 
+pub(crate) use alerts::alert_views;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -27,6 +29,8 @@ use app::service::SharedService;
 pub struct Service {
     db: DatabaseConnection,
     started_at: DateTime<Utc>,
+    /// Where triage changes are announced to the alert stream.
+    alert_feed: crate::alerting::AlertFeed,
 }
 
 impl Service {
@@ -34,7 +38,14 @@ impl Service {
         Self {
             db,
             started_at: Utc::now(),
+            alert_feed: crate::alerting::AlertFeed::new(1),
         }
+    }
+
+    /// Announces triage changes on `feed` (the ingest pipeline's, which the stream reads).
+    pub fn with_alert_feed(mut self, feed: crate::alerting::AlertFeed) -> Self {
+        self.alert_feed = feed;
+        self
     }
 
     pub fn shared(self) -> SharedService {

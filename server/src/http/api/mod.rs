@@ -84,6 +84,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rules::enable))
         .routes(routes!(rules::disable))
         .routes(routes!(alerts::list))
+        .routes(routes!(alerts::stream))
         .routes(routes!(alerts::bulk))
         .routes(routes!(alerts::get, alerts::update))
         .routes(routes!(alerts::events))
