@@ -79,7 +79,7 @@ impl AlertOp {
     }
 
     /// Folds a later operation on the same alert into this one.
-    fn merge(&mut self, other: AlertOp) {
+    pub(crate) fn merge(&mut self, other: AlertOp) {
         if other.kind == OpKind::Raise {
             self.kind = OpKind::Raise;
         }
@@ -288,8 +288,38 @@ impl Engine {
         Ok(())
     }
 
+    /// An engine holding only `model` (enabled or not), with no stored state and no reload:
+    /// what a backtest evaluates stored events on.
+    pub fn for_rule(
+        settings: Settings,
+        model: &rule::Model,
+    ) -> Result<Self, definition::RuleError> {
+        Ok(Self {
+            rules: vec![compile(model)?],
+            settings,
+            loaded_at: Some(Instant::now()),
+            feed: None,
+        })
+    }
+
+    /// The rule an engine made by [`Self::for_rule`] holds.
+    pub fn only_rule(&self) -> Option<&Arc<RuleMeta>> {
+        self.rules.first().map(|r| &r.meta)
+    }
+
     /// Evaluates a batch whose events have the ids `first_id..`, without changing the engine.
     pub fn evaluate(&mut self, first_id: i64, rows: &[EventRow]) -> Detection {
+        self.evaluate_with(rows, |i| first_id + i as i64)
+    }
+
+    /// Evaluates stored events, `ids[i]` being the id of `rows[i]`, as [`Self::evaluate`]
+    /// does a batch (a backtest reads stored events, whose ids need not be consecutive).
+    pub fn evaluate_stored(&mut self, ids: &[i64], rows: &[EventRow]) -> Detection {
+        assert_eq!(ids.len(), rows.len(), "one id per row");
+        self.evaluate_with(rows, |i| ids[i])
+    }
+
+    fn evaluate_with(&mut self, rows: &[EventRow], id_of: impl Fn(usize) -> i64) -> Detection {
         let mut det = Detection::default();
         let cap = self.settings.max_keys_per_rule.max(1);
         for rule in &mut self.rules {
@@ -298,10 +328,7 @@ impl Engine {
             let mut live = rule.keys.len();
             let mut watermark = rule.watermark;
             for (i, row) in rows.iter().enumerate() {
-                let ev = Event {
-                    id: first_id + i as i64,
-                    row,
-                };
+                let ev = Event { id: id_of(i), row };
                 if !rule.detector.matches(&ev) {
                     continue;
                 }

@@ -5,6 +5,7 @@
 //! added as a kind of their own in `sigma/`). [`engine`] holds the compiled rules and their
 //! keys' state, [`state`] stores that state, [`builtin`] seeds the built-in pack.
 
+pub mod backtest;
 pub mod builtin;
 pub mod definition;
 pub mod engine;

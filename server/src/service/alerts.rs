@@ -184,8 +184,10 @@ impl Service {
         {
             let closing = alert::CLOSED_STATUSES.contains(&status.as_str());
             model.status = Set(status.clone());
-            // Only an unresolved alert collects matches; reopening takes the key back.
-            model.dedup_open = Set((!closing).then(|| current.dedup_key.clone()));
+            // Only an unresolved alert collects matches; reopening takes the key back. An alert
+            // a hunt created never collects live matches.
+            model.dedup_open =
+                Set((!closing && current.hunt_key.is_none()).then(|| current.dedup_key.clone()));
             if status == "acknowledged" && current.acknowledged_at.is_none() {
                 model.acknowledged_at = Set(Some(now));
             }

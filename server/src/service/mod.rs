@@ -5,6 +5,7 @@ mod alerts;
 mod api_tokens;
 pub mod audit;
 pub mod auth;
+pub mod backtest;
 mod log_search;
 pub mod logs;
 mod port;
@@ -31,6 +32,7 @@ pub struct Service {
     started_at: DateTime<Utc>,
     /// Where triage changes are announced to the alert stream.
     alert_feed: crate::alerting::AlertFeed,
+    backtests: backtest::Backtests,
 }
 
 impl Service {
@@ -39,6 +41,7 @@ impl Service {
             db,
             started_at: Utc::now(),
             alert_feed: crate::alerting::AlertFeed::new(1),
+            backtests: Default::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod auth_log;
 pub mod logs;
 pub mod process;
 pub mod threshold;

@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 mod audit;
 mod auth;
+mod backtest;
 mod logs;
 mod roles;
 mod rule_import;
@@ -83,6 +84,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rules::get, rules::update, rules::delete))
         .routes(routes!(rules::enable))
         .routes(routes!(rules::disable))
+        .routes(routes!(backtest::saved))
+        .routes(routes!(backtest::unsaved))
+        .routes(routes!(backtest::get))
         .routes(routes!(alerts::list))
         .routes(routes!(alerts::stream))
         .routes(routes!(alerts::bulk))
