@@ -232,6 +232,28 @@ async fn a_backtest_finds_what_live_detection_raises_and_a_hunt_creates_it_once(
     }
     assert_eq!(backtested, live, "backtest and live detection agree");
 
+    // Hunting where live detection already raised the alerts creates none.
+    let live_admin = live_db.token("boss", &["admin"]).await;
+    let mut hunt = range.clone();
+    hunt["hunt"] = json!(true);
+    let again = backtest(
+        &live_db,
+        &live_admin,
+        &format!("/api/v1/rules/{}/backtest", live_rule.id),
+        hunt,
+    )
+    .await;
+    assert_eq!(again["result"]["created"], 0, "{again}");
+    assert_eq!(again["result"]["existing"], json!(want.len()));
+    assert_eq!(
+        alert::Entity::find()
+            .filter(alert::Column::RuleId.eq(live_rule.id))
+            .count(&live_db.state.db)
+            .await
+            .unwrap(),
+        want.len() as u64
+    );
+
     // An unsaved rule with the same definition finds the same.
     let (status, body) = db
         .json("GET", &format!("/api/v1/rules/{}", brute.id), &admin, None)

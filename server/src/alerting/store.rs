@@ -151,7 +151,8 @@ pub struct Hunter<'a> {
 }
 
 /// Creates the open alert a hunt found, unless an earlier hunt created it already (same
-/// `hunt_key`). Answers the alert's id and whether it was created now. Such an alert is
+/// `hunt_key`) or live detection raised it (an alert of the rule and key with the same first
+/// seen). Answers the alert's id and whether it was created now. Such an alert is
 /// unresolved but never collects live matches (its `dedup_open` stays empty), so it cannot
 /// collide with the alert detection keeps open for the same key. Its history says who created
 /// it, and that a hunt did.
@@ -164,6 +165,15 @@ pub async fn create_hunted(
 ) -> Result<(i64, bool), DbErr> {
     if let Some(found) = alert::Entity::find()
         .filter(alert::Column::HuntKey.eq(hunt_key))
+        .one(txn)
+        .await?
+    {
+        return Ok((found.id, false));
+    }
+    if let Some(found) = alert::Entity::find()
+        .filter(alert::Column::RuleId.eq(rule.id))
+        .filter(alert::Column::DedupKey.eq(op.key.dedup_key()))
+        .filter(alert::Column::FirstSeen.eq(op.first_seen))
         .one(txn)
         .await?
     {

@@ -8,8 +8,9 @@
 //! into a database without triage: the first `Raise` of a group key opens its alert, every later
 //! operation of the key adds to it, an `Extend` without an alert does nothing (a suppression
 //! window only holds back an alert of a key whose earlier alert was resolved, which never happens
-//! here). Memory stays bounded: one page, the rule's live keys (capped like the writer's) and at
-//! most [`MAX_ALERTS`] alerts of at most [`EVIDENCE_CAP`] evidence ids each.
+//! here). The next page is read while one is evaluated. Memory stays bounded: two pages, the
+//! rule's live keys (capped like the writer's) and at most [`MAX_ALERTS`] alerts of at most
+//! [`EVIDENCE_CAP`] evidence ids each.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, Select,
 };
 
 use super::Engine;
@@ -80,27 +81,21 @@ pub async fn run(
         .only_rule()
         .cloned()
         .ok_or_else(|| DbErr::Custom("a backtest needs an engine with one rule".into()))?;
-    let in_range = || {
-        bronze_event_data::Entity::find()
-            .filter(bronze_event_data::Column::Timestamp.gte(from))
-            .filter(bronze_event_data::Column::Timestamp.lt(to))
-    };
-    progress
-        .total
-        .store(in_range().count(db).await?, Ordering::Relaxed);
+    let total = in_range(from, to).count(db).await?;
+    progress.total.store(total, Ordering::Relaxed);
     let mut fold = Fold::default();
     let mut engine = Some(engine);
-    let mut after = i64::MIN;
-    loop {
-        let page = in_range()
-            .filter(bronze_event_data::Column::Id.gt(after))
-            .order_by_asc(bronze_event_data::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
+    // The next page is read while this one is evaluated: two pages in memory at most.
+    let mut next = Some(tokio::spawn(page(db.clone(), from, to, i64::MIN)));
+    while let Some(reading) = next.take() {
+        let page = reading
+            .await
+            .map_err(|e| DbErr::Custom(format!("backtest read failed: {e}")))??;
         let Some(last) = page.last() else { break };
-        after = last.id;
         let n = page.len() as u64;
+        if n == PAGE {
+            next = Some(tokio::spawn(self::page(db.clone(), from, to, last.id)));
+        }
         // Evaluation is CPU work: off the async workers.
         let mut taken = engine.take().expect("the engine is back after each page");
         let (taken, ops) = tokio::task::spawn_blocking(move || {
@@ -118,15 +113,34 @@ pub async fn run(
             fold.add(op);
         }
         progress.scanned.fetch_add(n, Ordering::Relaxed);
-        if n < PAGE {
-            break;
-        }
     }
     Ok(Outcome {
         rule,
         alerts: fold.alerts,
         left_out: fold.left_out,
     })
+}
+
+fn in_range(from: DateTime<Utc>, to: DateTime<Utc>) -> Select<bronze_event_data::Entity> {
+    bronze_event_data::Entity::find()
+        .filter(bronze_event_data::Column::Timestamp.gte(from))
+        .filter(bronze_event_data::Column::Timestamp.lt(to))
+}
+
+/// The range's next [`PAGE`] events after the id `after`, by id (the primary key's order, so
+/// each page is a range scan however large the table).
+async fn page(
+    db: DatabaseConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    after: i64,
+) -> Result<Vec<bronze_event_data::Model>, DbErr> {
+    in_range(from, to)
+        .filter(bronze_event_data::Column::Id.gt(after))
+        .order_by_asc(bronze_event_data::Column::Id)
+        .limit(PAGE)
+        .all(&db)
+        .await
 }
 
 /// The alert store's folding, for a database nobody triages (see the module's description).

@@ -3,7 +3,8 @@
 //!
 //! One file per rule kind: [`match_rule`], [`threshold`], [`sequence`], [`metric`] (Sigma rules are to be
 //! added as a kind of their own in `sigma/`). [`engine`] holds the compiled rules and their
-//! keys' state, [`state`] stores that state, [`builtin`] seeds the built-in pack.
+//! keys' state, [`state`] stores that state, [`builtin`] seeds the built-in pack, [`backtest`]
+//! runs one rule over stored events.
 
 pub mod backtest;
 pub mod builtin;
