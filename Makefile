@@ -77,6 +77,7 @@ bench: mariadb
 		|| { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y sqlite3; }
 	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench ingest
 	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench notify_latency
+	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench backtest
 
 # The release browser bundle as cargo-leptos builds it, without building the server.
 # WASM_SIZE_TOP=25 also lists the largest items (twiggy); WASM_GZIP_BUDGET=<bytes> fails above it.

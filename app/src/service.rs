@@ -20,6 +20,7 @@ pub trait VigilService:
     crate::model::alerts::AlertsService
     + crate::model::rules::RulesService
     + crate::model::notifications::NotificationsService
+    + crate::model::backtest::BacktestService
     + Send
     + Sync
     + 'static

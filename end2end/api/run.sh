@@ -60,13 +60,16 @@ token_id="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])' <<<
 
 # The hooks keep the run from revoking its own token; see hooks.py. Schemathesis and Hypothesis
 # keep state in the working directory: the data directory is thrown away with the rest.
+# `GET /api/v1/alerts/stream` (alert_stream) is left out: it answers server-sent events that
+# never end, so every accepted request would wait out the timeout; its statuses and events are
+# tested in server/tests/alert_stream.rs and the RBAC snapshot.
 cd "$data"
 set +e
 VIGIL_API_TOKEN_ID="$token_id" SCHEMATHESIS_HOOKS="$here/hooks.py" \
     "$schemathesis" --config-file "$here/schemathesis.toml" run "$base/api/v1/openapi.json" \
     --header "Authorization: Bearer $token" \
     --max-examples "$max_examples" --seed "$seed" --workers 1 \
-    --generation-database none --no-color
+    --generation-database none --no-color --exclude-operation-id alert_stream
 result=$?
 set -e
 

@@ -41,6 +41,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         service: Service::new(db.clone())
             .with_notify(config.notify.clone())
+            .with_alert_feed(ingest.alert_feed().clone())
             .shared(),
         ingest,
         db,

@@ -232,7 +232,9 @@ async fn call_with(
     } else {
         Body::from(body.to_string())
     };
-    db.send(req.body(body).unwrap()).await.0
+    // Only the status: the alert stream's body never ends.
+    let res = tower::ServiceExt::oneshot(db.router(), req.body(body).unwrap()).await;
+    res.unwrap().status()
 }
 
 /// A valid body for each operation, so a refusal is about permission, not input.
@@ -254,6 +256,14 @@ fn valid_body(method: &str, path: &str, caller: &str) -> Value {
             "name": format!("rule by {caller}"), "kind": "match", "severity": "low",
             "definition": { "query": "event_outcome:failure" }
         }),
+        ("POST", "backtest") => json!({
+            "rule": { "name": "draft", "kind": "match", "severity": "low",
+                      "definition": { "query": "event_outcome:failure" } },
+            "from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"
+        }),
+        ("POST", _) if path.ends_with("/backtest") => {
+            json!({ "from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z" })
+        }
         ("POST", "import") => json!({ "files": [{ "name": "r.yml", "yaml": format!(
             "title: sigma by {caller}\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    cs-uri-query|contains: 'x'\n  condition: sel\n"
         ) }] }),

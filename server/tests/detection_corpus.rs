@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
@@ -22,44 +22,8 @@ const LOG: &str = include_str!("fixtures/corpus/auth/elastic_examples_auth.log")
 /// The file has no year; it is read as of this instant, so its lines fall in 2026.
 const REFERENCE: &str = "2026-12-01T00:00:00Z";
 
-/// One failed attempt per `Failed <method> for … from <ip> port` line (a rejected public key
-/// is not one), weighing its
-/// `message repeated N times` count.
-fn failures() -> Vec<(DateTime<Utc>, String, u64)> {
-    let mut out = Vec::new();
-    for line in LOG.lines() {
-        let Some((_, msg)) = line.split_once("]: ") else {
-            continue;
-        };
-        if !line[16..].contains(" sshd[") {
-            continue;
-        }
-        let (weight, msg) = match msg.strip_prefix("message repeated ") {
-            Some(rest) => {
-                let (n, inner) = rest.split_once(" times: [ ").unwrap();
-                (n.parse::<u64>().unwrap(), inner)
-            }
-            None => (1, msg),
-        };
-        if !msg.starts_with("Failed ") || msg.starts_with("Failed publickey ") {
-            continue;
-        }
-        let ip = msg
-            .split(" from ")
-            .nth(1)
-            .unwrap()
-            .split(' ')
-            .next()
-            .unwrap();
-        let stamp = format!("2026 {}", &line[..15]);
-        let naive = NaiveDateTime::parse_from_str(&stamp, "%Y %b %e %H:%M:%S").unwrap();
-        out.push((Utc.from_utc_datetime(&naive), ip.to_string(), weight));
-    }
-    out
-}
-
 async fn ssh_brute_force_alerts_follow_from_the_raw_lines(db: TestDb) {
-    let fails = failures();
+    let fails = common::auth_log::failures(LOG);
     assert!(
         fails.windows(2).all(|p| p[0].0 <= p[1].0),
         "the simple computation assumes the file is in time order"

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
+pub mod backtest;
 pub mod events;
 pub mod notifications;
 pub mod rules;

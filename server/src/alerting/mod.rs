@@ -2,7 +2,10 @@
 //! capped evidence and a history of every change.
 
 pub mod notify;
+pub mod feed;
 pub mod store;
+
+pub use feed::AlertFeed;
 
 /// The most evidence rows (event links) stored for one alert: the first events that raised or
 /// joined it. The alert's `event_count` keeps counting beyond it.

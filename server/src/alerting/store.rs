@@ -5,7 +5,8 @@
 //! unresolved alert. Every change leaves an `alert_history` row: `created` when an alert opens,
 //! `matched` (event count from, to) when matches join it. An alert that opens queues its
 //! notifications (the rule's channels whose minimum severity it meets) in the same
-//! transaction, so a crash can lose neither without the other.
+//! transaction, so a crash can lose neither without the other. [`apply`] answers the ids of
+//! the alerts it opened or added to, for the alert stream once the transaction commits.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -24,14 +25,20 @@ pub async fn apply(
     txn: &impl ConnectionTrait,
     ops: &[(Arc<RuleMeta>, AlertOp)],
     rules: &HashSet<i32>,
-) -> Result<(), DbErr> {
+) -> Result<Vec<i64>, DbErr> {
+    let mut changed = Vec::new();
     for (rule, op) in ops.iter().filter(|(r, _)| rules.contains(&r.id)) {
-        apply_one(txn, rule, op).await?;
+        changed.extend(apply_one(txn, rule, op).await?);
     }
-    Ok(())
+    Ok(changed)
 }
 
-async fn apply_one(txn: &impl ConnectionTrait, rule: &RuleMeta, op: &AlertOp) -> Result<(), DbErr> {
+/// Returns the id of the alert opened or added to, if any.
+async fn apply_one(
+    txn: &impl ConnectionTrait,
+    rule: &RuleMeta,
+    op: &AlertOp,
+) -> Result<Option<i64>, DbErr> {
     let now = Utc::now();
     let dedup = op.key.dedup_key();
     let open = alert::Entity::find()
@@ -72,53 +79,126 @@ async fn apply_one(txn: &impl ConnectionTrait, rule: &RuleMeta, op: &AlertOp) ->
                 Some(to.to_string()),
             )
             .await?;
+            Ok(Some(a.id))
         }
         None if op.kind == OpKind::Extend => {
             metrics::counter!("vigil_detect_extend_without_alert_total").increment(1);
+            Ok(None)
         }
         None if suppressed(txn, rule, &dedup, op).await? => {
             metrics::counter!("vigil_alerts_suppressed_total").increment(1);
+            Ok(None)
         }
         None => {
-            let created = alert::ActiveModel {
-                rule_id: Set(Some(rule.id)),
-                rule_name: Set(Some(rule.name.clone())),
-                title: Set(crate::service::audit::cap(&op.key.render(&rule.title), 255)),
-                severity: Set(rule.severity.clone()),
-                status: Set("open".into()),
-                assignee_id: Set(None),
-                dedup_key: Set(dedup.clone()),
-                group_fields: Set(Some(op.key.fields_json())),
-                dedup_open: Set(Some(dedup)),
-                event_count: Set(count),
-                first_seen: Set(op.first_seen),
-                last_seen: Set(op.last_seen),
-                window_end: Set(op.window_end),
-                summary: Set(op.summary.clone()),
-                tags: Set(rule.tags.clone()),
-                evidence_count: Set(0),
-                acknowledged_at: Set(None),
-                resolved_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(txn)
-            .await?;
-            let added = add_evidence(txn, created.id, &op.evidence, EVIDENCE_CAP).await?;
-            alert::Entity::update_many()
-                .col_expr(alert::Column::EvidenceCount, Expr::value(added as i32))
-                .filter(alert::Column::Id.eq(created.id))
-                .exec(txn)
-                .await?;
-            history(txn, created.id, "created", None, Some("open".into())).await?;
-            super::notify::outbox::enqueue(txn, rule.id, &rule.severity, created.id, "opened")
+            let created = open_alert(txn, rule, op, Some(dedup), None).await?;
+            history(txn, created, "created", None, Some("open".into())).await?;
+            super::notify::outbox::enqueue(txn, rule.id, &rule.severity, created, "opened")
                 .await?;
             metrics::counter!("vigil_alerts_raised_total", "severity" => rule.severity.clone())
                 .increment(1);
+            Ok(Some(created))
         }
     }
-    Ok(())
+}
+
+/// Inserts a new open alert for `op` with its evidence; answers its id. `dedup_open` is the key
+/// while it collects matches (detection's alerts), `hunt_key` marks a hunt's.
+async fn open_alert(
+    txn: &impl ConnectionTrait,
+    rule: &RuleMeta,
+    op: &AlertOp,
+    dedup_open: Option<String>,
+    hunt_key: Option<String>,
+) -> Result<i64, DbErr> {
+    let now = Utc::now();
+    let created = alert::ActiveModel {
+        rule_id: Set(Some(rule.id)),
+        rule_name: Set(Some(rule.name.clone())),
+        title: Set(crate::service::audit::cap(&op.key.render(&rule.title), 255)),
+        severity: Set(rule.severity.clone()),
+        status: Set("open".into()),
+        assignee_id: Set(None),
+        dedup_key: Set(op.key.dedup_key()),
+        group_fields: Set(Some(op.key.fields_json())),
+        dedup_open: Set(dedup_open),
+        event_count: Set(i64::try_from(op.count).unwrap_or(i64::MAX)),
+        first_seen: Set(op.first_seen),
+        last_seen: Set(op.last_seen),
+        window_end: Set(op.window_end),
+        summary: Set(op.summary.clone()),
+        tags: Set(rule.tags.clone()),
+        evidence_count: Set(0),
+        acknowledged_at: Set(None),
+        resolved_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        hunt_key: Set(hunt_key),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let added = add_evidence(txn, created.id, &op.evidence, EVIDENCE_CAP).await?;
+    alert::Entity::update_many()
+        .col_expr(alert::Column::EvidenceCount, Expr::value(added as i32))
+        .filter(alert::Column::Id.eq(created.id))
+        .exec(txn)
+        .await?;
+    Ok(created.id)
+}
+
+/// Who ran a hunt, for the alerts' history.
+pub struct Hunter<'a> {
+    pub user_id: i32,
+    pub username: &'a str,
+    /// Said in the `hunt` history row, e.g. the backtest's id.
+    pub note: String,
+}
+
+/// Creates the open alert a hunt found, unless an earlier hunt created it already (same
+/// `hunt_key`) or live detection raised it (an alert of the rule and key with the same first
+/// seen). Answers the alert's id and whether it was created now. Such an alert is
+/// unresolved but never collects live matches (its `dedup_open` stays empty), so it cannot
+/// collide with the alert detection keeps open for the same key. Its history says who created
+/// it, and that a hunt did.
+pub async fn create_hunted(
+    txn: &impl ConnectionTrait,
+    rule: &RuleMeta,
+    op: &AlertOp,
+    hunt_key: &str,
+    by: &Hunter<'_>,
+) -> Result<(i64, bool), DbErr> {
+    if let Some(found) = alert::Entity::find()
+        .filter(alert::Column::HuntKey.eq(hunt_key))
+        .one(txn)
+        .await?
+    {
+        return Ok((found.id, false));
+    }
+    if let Some(found) = alert::Entity::find()
+        .filter(alert::Column::RuleId.eq(rule.id))
+        .filter(alert::Column::DedupKey.eq(op.key.dedup_key()))
+        .filter(alert::Column::FirstSeen.eq(op.first_seen))
+        .one(txn)
+        .await?
+    {
+        return Ok((found.id, false));
+    }
+    let id = open_alert(txn, rule, op, None, Some(hunt_key.to_string())).await?;
+    for (action, to) in [("created", "open".to_string()), ("hunt", by.note.clone())] {
+        alert_history::ActiveModel {
+            alert_id: Set(id),
+            at: Set(Utc::now()),
+            actor_id: Set(Some(by.user_id)),
+            actor_name: Set(Some(by.username.to_string())),
+            action: Set(action.into()),
+            from_value: Set(None),
+            to_value: Set(Some(to)),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok((id, true))
 }
 
 /// Whether the rule's suppression window holds back a new alert: an earlier alert of the same

@@ -468,7 +468,10 @@ impl IngestConfig {
             },
             batch_size,
             flush_interval,
-            detect: crate::detect::Settings { max_keys_per_rule },
+            detect: crate::detect::Settings {
+                max_keys_per_rule,
+                ..Default::default()
+            },
         })
     }
 }

@@ -25,6 +25,7 @@ use super::sequence::{Sequence, SequenceState};
 use super::sigma_rule::SigmaMatch;
 use super::threshold::{Filter, Threshold, ThresholdState};
 use super::{RuleKind, Settings};
+use crate::alerting::AlertFeed;
 use crate::ingest::EventRow;
 use crate::store::{detector_state, rule};
 
@@ -79,7 +80,7 @@ impl AlertOp {
     }
 
     /// Folds a later operation on the same alert into this one.
-    fn merge(&mut self, other: AlertOp) {
+    pub(crate) fn merge(&mut self, other: AlertOp) {
         if other.kind == OpKind::Raise {
             self.kind = OpKind::Raise;
         }
@@ -231,6 +232,8 @@ pub struct Engine {
     rules: Vec<LiveRule>,
     settings: Settings,
     loaded_at: Option<Instant>,
+    /// Where alerts changed by a committed detection are announced.
+    feed: Option<AlertFeed>,
 }
 
 impl Engine {
@@ -239,6 +242,21 @@ impl Engine {
             rules: Vec::new(),
             settings,
             loaded_at: None,
+            feed: None,
+        }
+    }
+
+    /// Announces committed alert changes on `feed` (see [`Self::published`]).
+    pub fn with_feed(mut self, feed: AlertFeed) -> Self {
+        self.feed = Some(feed);
+        self
+    }
+
+    /// Hands the ids of alerts a committed detection opened or changed (what
+    /// [`super::store`] answered) to the alert stream. Never waits.
+    pub fn published(&self, alerts: Vec<i64>) {
+        if let Some(feed) = &self.feed {
+            feed.changed(alerts);
         }
     }
 
@@ -278,8 +296,38 @@ impl Engine {
         Ok(())
     }
 
+    /// An engine holding only `model` (enabled or not), with no stored state and no reload:
+    /// what a backtest evaluates stored events on.
+    pub fn for_rule(
+        settings: Settings,
+        model: &rule::Model,
+    ) -> Result<Self, definition::RuleError> {
+        Ok(Self {
+            rules: vec![compile(model)?],
+            settings,
+            loaded_at: Some(Instant::now()),
+            feed: None,
+        })
+    }
+
+    /// The rule an engine made by [`Self::for_rule`] holds.
+    pub fn only_rule(&self) -> Option<&Arc<RuleMeta>> {
+        self.rules.first().map(|r| &r.meta)
+    }
+
     /// Evaluates a batch whose events have the ids `first_id..`, without changing the engine.
     pub fn evaluate(&mut self, first_id: i64, rows: &[EventRow]) -> Detection {
+        self.evaluate_with(rows, |i| first_id + i as i64)
+    }
+
+    /// Evaluates stored events, `ids[i]` being the id of `rows[i]`, as [`Self::evaluate`]
+    /// does a batch (a backtest reads stored events, whose ids need not be consecutive).
+    pub fn evaluate_stored(&mut self, ids: &[i64], rows: &[EventRow]) -> Detection {
+        assert_eq!(ids.len(), rows.len(), "one id per row");
+        self.evaluate_with(rows, |i| ids[i])
+    }
+
+    fn evaluate_with(&mut self, rows: &[EventRow], id_of: impl Fn(usize) -> i64) -> Detection {
         let mut det = Detection::default();
         let cap = self.settings.max_keys_per_rule.max(1);
         for rule in &mut self.rules {
@@ -288,10 +336,7 @@ impl Engine {
             let mut live = rule.keys.len();
             let mut watermark = rule.watermark;
             for (i, row) in rows.iter().enumerate() {
-                let ev = Event {
-                    id: first_id + i as i64,
-                    row,
-                };
+                let ev = Event { id: id_of(i), row };
                 if !rule.detector.matches(&ev) {
                     continue;
                 }

@@ -3,9 +3,11 @@
 //!
 //! One file per rule kind: [`match_rule`], [`threshold`], [`sequence`], [`metric`], [`anomaly`]
 //! and [`sigma_rule`] (Sigma itself lives in `sigma/`). [`engine`] holds the compiled rules and their
-//! keys' state, [`state`] stores that state, [`builtin`] seeds the built-in pack.
+//! keys' state, [`state`] stores that state, [`builtin`] seeds the built-in pack, [`backtest`]
+//! runs one rule over stored events.
 
 pub mod anomaly;
+pub mod backtest;
 pub mod builtin;
 pub mod definition;
 pub mod engine;
@@ -92,12 +94,16 @@ impl std::str::FromStr for RuleKind {
 pub struct Settings {
     /// The most live group keys one rule keeps; at the cap the oldest tenth is evicted.
     pub max_keys_per_rule: usize,
+    /// The most alerts the alert stream holds for a subscriber that has not read them; one
+    /// that falls further behind is told to resync.
+    pub alert_stream_capacity: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             max_keys_per_rule: 100_000,
+            alert_stream_capacity: 1024,
         }
     }
 }
@@ -105,10 +111,11 @@ impl Default for Settings {
 /// Stores a batch's detection inside the batch's transaction: state changes and alert
 /// operations of rules that still exist (a rule deleted since the engine read it is skipped,
 /// so a deletion can never make the writer's commit fail). On MariaDB the rules read are
-/// share-locked until commit, so none can disappear in between.
-pub async fn store(txn: &impl ConnectionTrait, det: &Detection) -> Result<(), DbErr> {
+/// share-locked until commit, so none can disappear in between. Answers the ids of the alerts
+/// opened or added to, to publish on the alert stream after the commit.
+pub async fn store(txn: &impl ConnectionTrait, det: &Detection) -> Result<Vec<i64>, DbErr> {
     if det.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let ids: HashSet<i32> = det
         .changes

@@ -230,6 +230,7 @@ fn distinct_counts_each_value_once() {
 fn the_key_cap_evicts_the_oldest_keys() {
     let mut engine = Engine::new(Settings {
         max_keys_per_rule: 10,
+        ..Settings::default()
     });
     engine.add_rule(&model(
         1,

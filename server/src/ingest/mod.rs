@@ -128,6 +128,8 @@ pub struct IngestHandle {
     sources: Arc<std::sync::Mutex<std::collections::HashMap<String, SourceRef>>>,
     /// The writer's detection engine, which the audit trail evaluates its events on too.
     engine: crate::detect::SharedEngine,
+    /// Alerts changed by committed detections and triage, for the alert stream.
+    alert_feed: crate::alerting::AlertFeed,
 }
 
 impl IngestHandle {
@@ -189,6 +191,11 @@ impl IngestHandle {
         &self.engine
     }
 
+    /// The alert stream's feed, which the writer publishes every committed alert change on.
+    pub fn alert_feed(&self) -> &crate::alerting::AlertFeed {
+        &self.alert_feed
+    }
+
     /// Resolves once the writer has stored everything and stopped, which happens when every
     /// handle is gone. Holds no handle itself.
     pub fn stopped(&self) -> impl std::future::Future<Output = ()> + use<> {
@@ -226,9 +233,11 @@ impl IngestHandle {
         };
         let writer_db = db.clone();
         let writer_paused = paused.clone();
-        let engine = Arc::new(tokio::sync::Mutex::new(crate::detect::Engine::new(
-            config.detect,
-        )));
+        let alert_feed =
+            crate::alerting::AlertFeed::start(db.clone(), config.detect.alert_stream_capacity);
+        let engine = Arc::new(tokio::sync::Mutex::new(
+            crate::detect::Engine::new(config.detect).with_feed(alert_feed.clone()),
+        ));
         let writer_engine = Some(engine.clone());
         tokio::spawn(async move {
             writer::run(writer_db, parsed_rx, settings, writer_paused, writer_engine).await;
@@ -241,6 +250,7 @@ impl IngestHandle {
             stopped,
             sources: Default::default(),
             engine,
+            alert_feed,
         }
     }
 }

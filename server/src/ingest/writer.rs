@@ -159,15 +159,17 @@ async fn store(
                     .is_some_and(|n| n >= next)
             {
                 tracing::warn!("a commit reported as failed had been stored: not writing it again");
-                return Ok(next);
+                // The alerts it changed are not known: the stream's clients see them with
+                // their next change or when they read the alerts again.
+                return Ok((next, Vec::new()));
             }
             uncertain = true;
             commit(db, &batch, first_id, &detection, writer, &name, next)
                 .await
-                .map(|()| next)
+                .map(|alerts| (next, alerts))
         };
         match attempt.await {
-            Ok(next) => {
+            Ok((next, alerts)) => {
                 seq.value = next;
                 if paused.swap(false, Ordering::Relaxed) {
                     tracing::info!("database reachable again: ingestion resumed");
@@ -180,6 +182,7 @@ async fn store(
                 }
                 if let Some(engine) = engine {
                     engine.apply(detection);
+                    engine.published(alerts);
                 }
                 for ack in batch.acks {
                     let _ = ack.send(Ok(()));
@@ -209,12 +212,12 @@ async fn commit(
     writer: i32,
     name: &str,
     next: u64,
-) -> Result<(), DbErr> {
+) -> Result<Vec<i64>, DbErr> {
     let txn = db.begin().await?;
     for stmt in insert_statements(db.get_database_backend(), &batch.rows, first_id) {
         txn.execute_raw(stmt).await?;
     }
-    crate::detect::store(&txn, detection).await?;
+    let alerts = crate::detect::store(&txn, detection).await?;
     for mark in batch.marks.values() {
         checkpoint::upsert(&txn, mark).await?;
     }
@@ -228,7 +231,8 @@ async fn commit(
         },
     )
     .await?;
-    txn.commit().await
+    txn.commit().await?;
+    Ok(alerts)
 }
 
 fn count(rows: &[EventRow]) {

@@ -76,6 +76,36 @@ async fn usernames(
         .collect())
 }
 
+/// The alerts named by `ids` that exist, as the alerts API shows them, by id.
+pub(crate) async fn alert_views(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<AlertView>, sea_orm::DbErr> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(500) {
+        rows.extend(
+            alert::Entity::find()
+                .filter(alert::Column::Id.is_in(chunk.iter().copied()))
+                .order_by_asc(alert::Column::Id)
+                .all(db)
+                .await?,
+        );
+    }
+    let assignees: Vec<i32> = rows.iter().filter_map(|a| a.assignee_id).collect();
+    let names: HashMap<i32, String> = if assignees.is_empty() {
+        HashMap::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(assignees))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect()
+    };
+    Ok(rows.into_iter().map(|a| view(a, &names)).collect())
+}
+
 /// A comma-separated list of allowed values.
 fn list_of(field: &str, value: &str, allowed: &[&str]) -> Result<Vec<String>, AppError> {
     value
@@ -154,8 +184,10 @@ impl Service {
         {
             let closing = alert::CLOSED_STATUSES.contains(&status.as_str());
             model.status = Set(status.clone());
-            // Only an unresolved alert collects matches; reopening takes the key back.
-            model.dedup_open = Set((!closing).then(|| current.dedup_key.clone()));
+            // Only an unresolved alert collects matches; reopening takes the key back. An alert
+            // a hunt created never collects live matches.
+            model.dedup_open =
+                Set((!closing && current.hunt_key.is_none()).then(|| current.dedup_key.clone()));
             if status == "acknowledged" && current.acknowledged_at.is_none() {
                 model.acknowledged_at = Set(Some(now));
             }
@@ -209,6 +241,7 @@ impl Service {
             .details(serde_json::Value::Object(details));
         audit::record(&txn, entry).await.map_err(internal)?;
         txn.commit().await.map_err(internal)?;
+        self.alert_feed.changed(vec![id]);
         Ok(saved)
     }
 
@@ -415,6 +448,7 @@ impl AlertsService for Service {
             .details(json!({ "comment": saved.id }));
         audit::record(&txn, entry).await.map_err(internal)?;
         txn.commit().await.map_err(internal)?;
+        self.alert_feed.changed(vec![id]);
         Ok(AlertComment {
             id: saved.id,
             author: Some(user.username.clone()),

@@ -185,22 +185,24 @@ pub async fn record_detected(
         tracing::warn!(error = %err, "cannot read the rules: detection keeps the rules it has");
     }
     let txn = db.begin().await?;
-    let detection = write(&txn, entry, Some(&mut engine)).await?;
+    let (detection, alerts) = write(&txn, entry, Some(&mut engine)).await?;
     txn.commit().await?;
     if !detection.ops.is_empty() {
         crate::alerting::notify::wake();
     }
     engine.apply(detection);
+    engine.published(alerts);
     Ok(())
 }
 
 /// Inserts the entry's audit record and event; with an engine, evaluates the event and stores
-/// the resulting detection too, returning it for [`Engine::apply`] once committed.
+/// the resulting detection too, returning it for [`Engine::apply`] once committed, with the ids
+/// of the alerts it changed.
 async fn write(
     txn: &impl ConnectionTrait,
     entry: AuditEntry,
     engine: Option<&mut Engine>,
-) -> Result<Detection, sea_orm::DbErr> {
+) -> Result<(Detection, Vec<i64>), sea_orm::DbErr> {
     let now = Utc::now();
     let actor_name = entry.actor_name.as_deref().map(|a| cap(a, MAX_TEXT));
     let target = entry.target.as_deref().map(|t| cap(t, MAX_TEXT));
@@ -277,8 +279,8 @@ async fn write(
     for stmt in insert_statements(txn.get_database_backend(), &rows, id) {
         txn.execute_raw(stmt).await?;
     }
-    crate::detect::store(txn, &detection).await?;
-    Ok(detection)
+    let alerts = crate::detect::store(txn, &detection).await?;
+    Ok((detection, alerts))
 }
 
 /// How often one client address gets a record of a repeated unauthenticated failure.

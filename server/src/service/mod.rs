@@ -6,6 +6,7 @@ mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod channels;
+pub mod backtest;
 mod log_search;
 pub mod logs;
 mod port;
@@ -16,6 +17,8 @@ mod rules;
 mod system;
 mod unique;
 pub mod users;
+
+pub(crate) use alerts::alert_views;
 
 use std::sync::Arc;
 
@@ -31,6 +34,9 @@ pub struct Service {
     started_at: DateTime<Utc>,
     /// Notification settings, for a channel's test message.
     notify: Arc<crate::alerting::notify::Settings>,
+    /// Where triage changes are announced to the alert stream.
+    alert_feed: crate::alerting::AlertFeed,
+    backtests: backtest::Backtests,
 }
 
 impl Service {
@@ -39,12 +45,20 @@ impl Service {
             db,
             started_at: Utc::now(),
             notify: Arc::default(),
+            alert_feed: crate::alerting::AlertFeed::new(1),
+            backtests: Default::default(),
         }
     }
 
     /// The service with the configured notification settings.
     pub fn with_notify(mut self, settings: crate::alerting::notify::Settings) -> Self {
         self.notify = Arc::new(settings);
+        self
+    }
+
+    /// Announces triage changes on `feed` (the ingest pipeline's, which the stream reads).
+    pub fn with_alert_feed(mut self, feed: crate::alerting::AlertFeed) -> Self {
+        self.alert_feed = feed;
         self
     }
 

@@ -115,7 +115,47 @@ fn definition(kind: RuleKind, value: &serde_json::Value) -> Result<Definition, A
     Definition::parse(kind, value).map_err(|e| AppError::Invalid(e.to_string()))
 }
 
-async fn find_rule(db: &sea_orm::DatabaseConnection, id: i32) -> Result<rule::Model, AppError> {
+/// A new rule checked as `POST /api/v1/rules` checks it, not saved (its id is 0).
+pub(super) fn checked_new_rule(new: NewRule, created_by: i32) -> Result<rule::Model, AppError> {
+    let name = check_name(&new.name)?;
+    let kind: RuleKind = new.kind.parse().map_err(|_| {
+        AppError::Invalid(format!(
+            "kind: `{}` is not one of {}",
+            new.kind,
+            RuleKind::names()
+        ))
+    })?;
+    check_severity(&new.severity)?;
+    let def = definition(kind, &new.definition)?;
+    let tags = check_tags(&new.tags)?;
+    check_text("description", new.description.as_ref())?;
+    check_text("false_positives", new.false_positives.as_ref())?;
+    if let Some(secs) = new.suppress_secs {
+        check_suppress(secs)?;
+    }
+    let now = Utc::now();
+    Ok(rule::Model {
+        id: 0,
+        name,
+        description: new.description,
+        kind: kind.as_str().into(),
+        severity: new.severity,
+        definition: def.to_json(),
+        enabled: new.enabled,
+        created_by: Some(created_by),
+        created_at: now,
+        updated_at: now,
+        builtin_key: None,
+        tags: Some(tags),
+        false_positives: new.false_positives,
+        suppress_secs: new.suppress_secs,
+    })
+}
+
+pub(super) async fn find_rule(
+    db: &sea_orm::DatabaseConnection,
+    id: i32,
+) -> Result<rule::Model, AppError> {
     rule::Entity::find_by_id(id)
         .one(db)
         .await
@@ -171,45 +211,31 @@ impl RulesService for Service {
 
     async fn create_rule(&self, user: &CurrentUser, new: NewRule) -> Result<RuleView, AppError> {
         self.authorize(user, Permission::RulesWrite).await?;
-        let name = check_name(&new.name)?;
-        let kind: RuleKind = new.kind.parse().map_err(|_| {
-            AppError::Invalid(format!(
-                "kind: `{}` is not one of {}",
-                new.kind,
-                RuleKind::names()
-            ))
-        })?;
-        check_severity(&new.severity)?;
-        let def = definition(kind, &new.definition)?;
-        let tags = check_tags(&new.tags)?;
-        check_text("description", new.description.as_ref())?;
-        check_text("false_positives", new.false_positives.as_ref())?;
-        if let Some(secs) = new.suppress_secs {
-            check_suppress(secs)?;
-        }
-        rule_channels::check(&self.db, &new.channels).await?;
-        let now = Utc::now();
+        let channels = new.channels.clone();
+        let checked = checked_new_rule(new, user.id)?;
+        rule_channels::check(&self.db, &channels).await?;
+        let name = checked.name.clone();
         let txn = self.db.begin().await.map_err(internal)?;
         let created = rule::ActiveModel {
-            name: Set(name.clone()),
-            description: Set(new.description),
-            kind: Set(kind.as_str().into()),
-            severity: Set(new.severity),
-            definition: Set(def.to_json()),
-            enabled: Set(new.enabled),
-            created_by: Set(Some(user.id)),
-            created_at: Set(now),
-            updated_at: Set(now),
+            name: Set(checked.name),
+            description: Set(checked.description),
+            kind: Set(checked.kind),
+            severity: Set(checked.severity),
+            definition: Set(checked.definition),
+            enabled: Set(checked.enabled),
+            created_by: Set(checked.created_by),
+            created_at: Set(checked.created_at),
+            updated_at: Set(checked.updated_at),
             builtin_key: Set(None),
-            tags: Set(Some(tags)),
-            false_positives: Set(new.false_positives),
-            suppress_secs: Set(new.suppress_secs),
+            tags: Set(checked.tags),
+            false_positives: Set(checked.false_positives),
+            suppress_secs: Set(checked.suppress_secs),
             ..Default::default()
         }
         .insert(&txn)
         .await
         .on_unique(|| AppError::Conflict(format!("a rule named `{name}` exists")))?;
-        rule_channels::replace(&txn, created.id, &new.channels)
+        rule_channels::replace(&txn, created.id, &channels)
             .await
             .map_err(internal)?;
         let entry = AuditEntry::by(user, "rule_create", Outcome::Success)

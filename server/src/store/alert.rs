@@ -35,6 +35,9 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set on alerts a hunt created: a digest of the rule, the group key and the first event
+    /// behind the alert (unique), so repeating the hunt does not create them again.
+    pub hunt_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod auth_log;
 pub mod logs;
 pub mod notify;
 pub mod process;
@@ -34,14 +35,19 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn sqlite() -> Self {
+        Self::sqlite_with(|_| {}).await
+    }
+
+    /// [`Self::sqlite`] with a configuration changed by `configure`.
+    pub async fn sqlite_with(configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!(
             "sqlite://{}?mode=rwc",
             dir.path().join("vigil.db").display()
         );
-        let state = server::build_state(Config::for_database(&url, dir.path()))
-            .await
-            .expect("state on sqlite");
+        let mut config = Config::for_database(&url, dir.path());
+        configure(&mut config);
+        let state = server::build_state(config).await.expect("state on sqlite");
         Self {
             state,
             backend: "sqlite",
@@ -51,6 +57,11 @@ impl TestDb {
     }
 
     pub async fn mariadb() -> Self {
+        Self::mariadb_with(|_| {}).await
+    }
+
+    /// [`Self::mariadb`] with a configuration changed by `configure`.
+    pub async fn mariadb_with(configure: impl FnOnce(&mut Config)) -> Self {
         let admin = mariadb_admin_url();
         let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
             panic!(
@@ -65,9 +76,9 @@ impl TestDb {
             .expect("create test database");
         let dir = tempfile::tempdir().unwrap();
         let url = format!("{admin}/{name}");
-        let state = server::build_state(Config::for_database(&url, dir.path()))
-            .await
-            .expect("state on mariadb");
+        let mut config = Config::for_database(&url, dir.path());
+        configure(&mut config);
+        let state = server::build_state(config).await.expect("state on mariadb");
         Self {
             state,
             backend: "mysql",

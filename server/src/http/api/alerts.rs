@@ -1,7 +1,14 @@
-//! `/api/v1/alerts`: alerts and their triage (`alerts.read` to read, `alerts.triage` to change).
+//! `/api/v1/alerts`: alerts and their triage (`alerts.read` to read, `alerts.triage` to change),
+//! and the live stream of alert changes.
+
+use std::convert::Infallible;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::Stream;
 
 use app::model::alerts::{
     AlertBulkResult, AlertBulkUpdate, AlertChange, AlertComment, AlertPage, AlertQuery,
@@ -9,6 +16,9 @@ use app::model::alerts::{
 };
 use app::model::events::Event;
 
+use app::model::auth::Permission;
+
+use crate::alerting::feed::{Received, Subscriber};
 use crate::http::auth::AuthUser;
 use crate::http::extract::{Json, Path, Query};
 use crate::http::{ApiError, AppState, ErrorBody};
@@ -153,4 +163,53 @@ pub async fn history(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<AlertChange>>, ApiError> {
     Ok(Json(state.service.alert_history(&user, id).await?))
+}
+
+/// How often an idle stream sends a comment, so proxies and clients see it is alive.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Alerts as they are opened or change, as server-sent events, from the moment of connecting.
+///
+/// Each `alert` event carries one alert as `GET /api/v1/alerts/{id}` returns it, with the
+/// alert's id as the event id; detection publishes after each commit that opened or added to
+/// alerts, triage after each status, assignee or comment change. A comment line is sent every
+/// 15 s while nothing happens. A client that reads too slowly to keep up gets a `resync` event
+/// (`{"missed": n}`: that many alerts were dropped for it) and the stream goes on; it should
+/// read `GET /api/v1/alerts` again to catch up.
+#[utoipa::path(get, path = "/api/v1/alerts/stream", operation_id = "alert_stream", tag = "alerts", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "An endless stream of `alert` and `resync` events",
+            content_type = "text/event-stream", body = String),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<impl IntoResponse, ApiError> {
+    crate::service::authorize(&state.db, &user, Permission::AlertsRead).await?;
+    let events = sse_events(state.ingest.alert_feed().subscribe());
+    // Reverse proxies such as nginx would otherwise buffer the stream.
+    Ok((
+        [("x-accel-buffering", "no")],
+        Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")),
+    ))
+}
+
+/// The stream's events, until the feed closes.
+fn sse_events(sub: Subscriber) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    futures_util::stream::unfold(sub, |mut sub| async move {
+        let event = match sub.recv().await {
+            Received::Alert(alert) => SseEvent::default()
+                .event("alert")
+                .id(alert.id.to_string())
+                .data(serde_json::to_string(&*alert).unwrap_or_default()),
+            Received::Missed(n) => {
+                metrics::counter!("vigil_alert_stream_resyncs_total").increment(1);
+                SseEvent::default()
+                    .event("resync")
+                    .data(serde_json::json!({ "missed": n }).to_string())
+            }
+            Received::Closed => return None,
+        };
+        Some((Ok(event), sub))
+    })
 }

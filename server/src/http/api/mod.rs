@@ -6,6 +6,7 @@ mod alerts;
 mod audit;
 mod auth;
 mod channels;
+mod backtest;
 mod logs;
 mod roles;
 mod rule_import;
@@ -85,7 +86,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rules::get, rules::update, rules::delete))
         .routes(routes!(rules::enable))
         .routes(routes!(rules::disable))
+        .routes(routes!(backtest::saved))
+        .routes(routes!(backtest::unsaved))
+        .routes(routes!(backtest::get))
         .routes(routes!(alerts::list))
+        .routes(routes!(alerts::stream))
         .routes(routes!(alerts::bulk))
         .routes(routes!(alerts::get, alerts::update))
         .routes(routes!(alerts::events))
