@@ -2,7 +2,7 @@
 //! alerts they raise and the detectors' state are committed together.
 //!
 //! One file per rule kind: [`match_rule`], [`threshold`], [`sequence`], [`metric`], [`anomaly`]
-//! and [`sigma_rule`] (Sigma itself lives in `sigma/`). [`engine`] holds the compiled rules and their
+//! and [`sigma_rule`] (Sigma itself lives in `sigma/`; its temporal correlations in [`temporal`]). [`engine`] holds the compiled rules and their
 //! keys' state, [`state`] stores that state, [`builtin`] seeds the built-in pack.
 
 pub mod anomaly;
@@ -16,12 +16,15 @@ pub mod sequence;
 pub mod sigma;
 pub mod sigma_rule;
 pub mod state;
+pub mod temporal;
 pub mod threshold;
 
 #[cfg(test)]
 mod anomaly_tests;
 #[cfg(test)]
 mod fail2ban_agreement;
+#[cfg(test)]
+mod temporal_tests;
 #[cfg(test)]
 mod tests;
 
