@@ -1,6 +1,7 @@
 //! Sigma import as a multipart folder upload through the router, on SQLite and on MariaDB:
 //! staged SigmaHQ files and a non-YAML file in one body, one result per part in the order
-//! sent; the limits answer 413 and 422 naming the problem; viewers are kept out.
+//! sent; the limits answer 413 and 422 naming the problem; viewers are kept out; the OpenAPI
+//! document describes the multipart body.
 
 mod common;
 
@@ -208,4 +209,27 @@ async fn upload_limits_name_the_problem(db: TestDb) {
             .contains("multipart"),
         "{body}"
     );
+}
+
+/// The OpenAPI document describes the upload: a `multipart/form-data` body whose `files` are
+/// binary file parts.
+#[test]
+fn openapi_describes_the_multipart_body() {
+    let spec = serde_json::to_value(server::http::api::openapi()).unwrap();
+    let content = &spec["paths"]["/api/v1/rules/import"]["post"]["requestBody"]["content"];
+    for media in [
+        "application/yaml",
+        "application/json",
+        "multipart/form-data",
+    ] {
+        assert!(content.get(media).is_some(), "{media} missing: {content}");
+    }
+    let form = &content["multipart/form-data"]["schema"];
+    let form = match form["$ref"].as_str() {
+        Some(r) => &spec["components"]["schemas"][r.rsplit('/').next().unwrap()],
+        None => form,
+    };
+    let files = &form["properties"]["files"];
+    assert_eq!(files["type"], "array", "{form}");
+    assert_eq!(files["items"]["format"], "binary", "{form}");
 }
