@@ -125,8 +125,9 @@ async fn staged_folder_imports_and_its_web_rule_raises_alerts(db: TestDb) {
             continue;
         }
         assert!(refused.is_empty(), "{res}");
-        // A legacy `| count()` condition becomes an enabled base rule and a correlation,
-        // enabled too: both staged ones are counts with `>` over fields Vigil maps.
+        // A legacy `| count()` condition becomes a base rule and an enabled correlation (both
+        // staged ones are counts with `>` over fields Vigil maps). The base rule is stored
+        // disabled: a translated correlation does not generate (Sigma `generate: false`).
         if text.contains("| count(") {
             assert_eq!(done.len(), 2, "{res}");
             assert_eq!(
@@ -134,13 +135,12 @@ async fn staged_folder_imports_and_its_web_rule_raises_alerts(db: TestDb) {
                 format!("{title} (matching events)"),
                 "{res}"
             );
-            assert_eq!(done[0]["enabled"], true, "{res}");
+            assert_eq!(done[0]["enabled"], false, "{res}");
             assert_eq!(done[1]["name"], title, "{res}");
             assert_eq!(done[1]["enabled"], true, "{res}");
-            assert!(
-                !res["warnings"].to_string().contains("stored disabled"),
-                "{res}"
-            );
+            let warnings = res["warnings"].to_string();
+            assert!(warnings.contains("generate: false"), "{res}");
+            assert!(!warnings.contains("not evaluated"), "{res}");
             legacy += 1;
         } else {
             assert_eq!(done.len(), 1, "{res}");
@@ -341,8 +341,9 @@ async fn builtin_web_rules_are_seeded_once_and_fire(db: TestDb) {
 }
 
 /// The staged legacy rule `selection | count(pam_user) by pam_rhost > 3` (timeframe 24h)
-/// imports as a base rule and an enabled `value_count` correlation. Four distinct users failing
-/// from one host cross it; three distinct users (one of them twice) from another do not.
+/// imports as a base rule (disabled: the translated correlation does not generate) and an
+/// enabled `value_count` correlation. Four distinct users failing from one host cross it;
+/// three distinct users (one of them twice) from another do not.
 async fn value_count_correlation_alerts_for_the_crossing_group_only(db: TestDb) {
     let analyst = db.token("ana", &["analyst"]).await;
     let shipper = db.token("shipper", &["ingest"]).await;
@@ -353,7 +354,8 @@ async fn value_count_correlation_alerts_for_the_crossing_group_only(db: TestDb) 
     assert_eq!(status, StatusCode::OK, "{result}");
     let done = result["files"][0]["imported"].as_array().unwrap().clone();
     assert_eq!(done.len(), 2, "{result}");
-    assert!(done.iter().all(|r| r["enabled"] == true), "{result}");
+    assert_eq!(done[0]["enabled"], false, "{result}");
+    assert_eq!(done[1]["enabled"], true, "{result}");
     let base_id = done[0]["id"].clone();
     let corr_id = done[1]["id"].clone();
 
@@ -367,22 +369,33 @@ async fn value_count_correlation_alerts_for_the_crossing_group_only(db: TestDb) 
             .replace("elastic_user_0", user)
     };
 
-    // Wait until the engine has loaded the imported rules: a probe from a third host raises
-    // the base rule's alert (one distinct user there, far below the correlation).
+    // Wait until the engine has loaded the imported rules: four distinct users from a probe
+    // host cross the correlation there; the disabled base rule raises nothing of its own.
+    let probe_key = "source_ip=192.0.2.50";
     let mut tries = 0;
     loop {
-        let probe = failure(1, "192.0.2.50", "probe");
-        let (status, summary) = post(&db, "/api/v1/logs/raw", &shipper, Some(TEXT), probe).await;
+        let probe: Vec<String> = (0..4)
+            .map(|i| failure(1, "192.0.2.50", &format!("probe{i}")))
+            .collect();
+        let (status, summary) = post(
+            &db,
+            "/api/v1/logs/raw",
+            &shipper,
+            Some(TEXT),
+            probe.join("\n"),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{summary}");
-        if alerts(&db, &analyst)
-            .await
+        let now = alerts(&db, &analyst).await;
+        assert!(!now.iter().any(|a| a["rule_id"] == base_id), "{now:?}");
+        if now
             .iter()
-            .any(|a| a["rule_id"] == base_id)
+            .any(|a| a["rule_id"] == corr_id && a["group_key"] == probe_key)
         {
             break;
         }
         tries += 1;
-        assert!(tries < 40, "the base rule raised nothing");
+        assert!(tries < 40, "the correlation raised nothing for the probe");
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
 
@@ -429,7 +442,7 @@ async fn value_count_correlation_alerts_for_the_crossing_group_only(db: TestDb) 
         let raised: Vec<Value> = alerts(&db, &analyst)
             .await
             .into_iter()
-            .filter(|a| a["rule_id"] == corr_id)
+            .filter(|a| a["rule_id"] == corr_id && a["group_key"] != probe_key)
             .collect();
         if !raised.is_empty() {
             break raised;
@@ -450,7 +463,8 @@ async fn value_count_correlation_alerts_for_the_crossing_group_only(db: TestDb) 
     );
 }
 
-/// A correlation Vigil does not evaluate (a `lt` condition, a temporal type) is stored
+/// A correlation Vigil does not evaluate (a `lt` condition, a temporal one whose condition
+/// asks for fewer or more rules than it lists) is stored
 /// disabled with the reason, and enabling it answers 422 with that reason.
 async fn unevaluated_correlations_stay_disabled_with_their_reason(db: TestDb) {
     let analyst = db.token("ana", &["analyst"]).await;
@@ -459,7 +473,7 @@ async fn unevaluated_correlations_stay_disabled_with_their_reason(db: TestDb) {
         "{base}---\ntitle: Few bad requests\ncorrelation:\n  type: event_count\n  rules:\n    - bad_request\n  group-by:\n    - c-ip\n  timespan: 10m\n  condition:\n    lt: 3\n"
     );
     let temporal = format!(
-        "{base}---\ntitle: Bad then bad\ncorrelation:\n  type: temporal\n  rules:\n    - bad_request\n  group-by:\n    - c-ip\n  timespan: 10m\n"
+        "{base}---\ntitle: Bad then bad\ncorrelation:\n  type: temporal\n  rules:\n    - bad_request\n  group-by:\n    - c-ip\n  timespan: 10m\n  condition:\n    gte: 2\n"
     )
     .replace("title: Bad request", "title: Bad request again");
     let body = json!({ "files": [
@@ -471,7 +485,7 @@ async fn unevaluated_correlations_stay_disabled_with_their_reason(db: TestDb) {
     assert_eq!(status, StatusCode::OK, "{result}");
     for (res, why) in result["files"].as_array().unwrap().iter().zip([
         "only a single `gt` or `gte` condition",
-        "temporal correlations are not evaluated",
+        "every one of the 1 referenced rules",
     ]) {
         let done = res["imported"].as_array().unwrap();
         assert_eq!(done.len(), 2, "{res}");

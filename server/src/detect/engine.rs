@@ -22,7 +22,8 @@ use super::group::{GroupBy, GroupKey};
 use super::match_rule::MatchRule;
 use super::metric::{Metric, MetricState, Op};
 use super::sequence::{Sequence, SequenceState};
-use super::sigma_rule::SigmaMatch;
+use super::sigma_rule::{Correlated, SigmaMatch};
+use super::temporal::{Temporal, TemporalState};
 use super::threshold::{Filter, Threshold, ThresholdState};
 use super::{RuleKind, Settings};
 use crate::alerting::AlertFeed;
@@ -119,6 +120,7 @@ pub enum KeyState {
     Sequence(SequenceState),
     Metric(MetricState),
     Anomaly(AnomalyState),
+    Temporal(TemporalState),
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +137,7 @@ impl KeyEntry {
             KeyState::Sequence(s) => s.newest,
             KeyState::Metric(s) => s.newest,
             KeyState::Anomaly(s) => s.newest,
+            KeyState::Temporal(s) => s.newest,
         }
     }
 }
@@ -168,6 +171,7 @@ enum Detector {
     Sigma(SigmaMatch),
     Metric(Metric),
     Anomaly(Anomaly),
+    Temporal(Temporal),
 }
 
 impl Detector {
@@ -179,6 +183,7 @@ impl Detector {
             Self::Sigma(d) => d.matches(ev),
             Self::Metric(d) => d.matches(ev),
             Self::Anomaly(d) => d.matches(ev),
+            Self::Temporal(d) => d.matches(ev),
         }
     }
 
@@ -189,6 +194,7 @@ impl Detector {
             Self::Sequence(_) => Some(KeyState::Sequence(SequenceState::default())),
             Self::Metric(_) => Some(KeyState::Metric(MetricState::default())),
             Self::Anomaly(_) => Some(KeyState::Anomaly(AnomalyState::default())),
+            Self::Temporal(_) => Some(KeyState::Temporal(TemporalState::default())),
         }
     }
 
@@ -198,6 +204,7 @@ impl Detector {
             (Self::Sequence(d), KeyState::Sequence(s)) => s.expired(watermark, d.within),
             (Self::Metric(_), KeyState::Metric(s)) => s.expired(),
             (Self::Anomaly(d), KeyState::Anomaly(s)) => d.expired(s, watermark),
+            (Self::Temporal(d), KeyState::Temporal(s)) => s.expired(watermark, d.timespan),
             _ => true,
         }
     }
@@ -208,6 +215,7 @@ impl Detector {
             (Self::Sequence(d), KeyState::Sequence(s)) => d.on_event(ev, &entry.key, s, out),
             (Self::Metric(d), KeyState::Metric(s)) => d.on_event(ev, &entry.key, s, out),
             (Self::Anomaly(d), KeyState::Anomaly(s)) => d.on_event(ev, &entry.key, s, out),
+            (Self::Temporal(d), KeyState::Temporal(s)) => d.on_event(ev, &entry.key, s, out),
             _ => {}
         }
         entry.last_event_id = ev.id;
@@ -529,12 +537,15 @@ fn compile(model: &rule::Model) -> Result<LiveRule, definition::RuleError> {
             then: definition::query("definition.then", &d.then)?,
             within: secs(d.within_secs),
         }),
-        // A correlation is a threshold over its base rules' matches, grouped by the Vigil
-        // fields its Sigma `group-by` maps to.
+        // A correlation runs over its base rules' matches, grouped by the Vigil fields its
+        // Sigma `group-by` maps to.
         Definition::Sigma(d) if d.correlation.is_some() => {
             let c = d.compile_correlation()?;
             group_by = c.group_by;
-            Detector::Threshold(c.threshold)
+            match c.detector {
+                Correlated::Count(t) => Detector::Threshold(t),
+                Correlated::Temporal(t) => Detector::Temporal(t),
+            }
         }
         Definition::Metric(d) => Detector::Metric(Metric {
             filter: d

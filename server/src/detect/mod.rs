@@ -2,9 +2,10 @@
 //! alerts they raise and the detectors' state are committed together.
 //!
 //! One file per rule kind: [`match_rule`], [`threshold`], [`sequence`], [`metric`], [`anomaly`]
-//! and [`sigma_rule`] (Sigma itself lives in `sigma/`). [`engine`] holds the compiled rules and their
-//! keys' state, [`state`] stores that state, [`builtin`] seeds the built-in pack, [`backtest`]
-//! runs one rule over stored events.
+//! and [`sigma_rule`] (Sigma itself lives in `sigma/`; its temporal correlations in
+//! [`temporal`]). [`engine`] holds the compiled rules and their keys' state, [`state`] stores
+//! that state, [`builtin`] seeds the built-in pack, [`backtest`] runs one rule over stored
+//! events.
 
 pub mod anomaly;
 pub mod backtest;
@@ -18,12 +19,15 @@ pub mod sequence;
 pub mod sigma;
 pub mod sigma_rule;
 pub mod state;
+pub mod temporal;
 pub mod threshold;
 
 #[cfg(test)]
 mod anomaly_tests;
 #[cfg(test)]
 mod fail2ban_agreement;
+#[cfg(test)]
+mod temporal_tests;
 #[cfg(test)]
 mod tests;
 

@@ -11,6 +11,7 @@ use super::definition::{MAX_THRESHOLD, MAX_WINDOW_SECS, MIN_WINDOW_SECS, field};
 use super::engine::{AlertOp, Event, OpKind};
 use super::group::GroupKey;
 use super::sigma::{self, Compare, Condition, CorrelationKind, SigmaRule};
+use super::temporal::Temporal;
 use super::threshold::{Filter, Threshold};
 
 /// The definition of a `sigma` rule.
@@ -26,17 +27,24 @@ pub struct SigmaDef {
     pub title: Option<String>,
     /// Set for a Sigma correlation rule: which of the file's correlations this is. An
     /// `event_count` or `value_count` correlation runs as a threshold over the matches of the
-    /// base rules it references in the same YAML; other correlations never compile, so such a
-    /// rule is stored disabled.
+    /// base rules it references in the same YAML, a `temporal` or `temporal_ordered` one as a
+    /// [`Temporal`]; one that does not compile is stored disabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation: Option<usize>,
 }
 
-/// A Sigma correlation compiled for the engine: a threshold whose events are the base rules'
-/// matches, and the Vigil fields it groups by.
+/// A Sigma correlation compiled for the engine, and the Vigil fields it groups by.
 pub struct CompiledCorrelation {
-    pub threshold: Threshold,
+    pub detector: Correlated,
     pub group_by: Vec<String>,
+}
+
+/// How a correlation is evaluated.
+pub enum Correlated {
+    /// `event_count`, `value_count`: a threshold whose events are the base rules' matches.
+    Count(Threshold),
+    /// `temporal`, `temporal_ordered`.
+    Temporal(Temporal),
 }
 
 impl SigmaDef {
@@ -51,7 +59,8 @@ impl SigmaDef {
 
     /// Compiles a correlation rule: `event_count` and `value_count` with a `gt` or `gte`
     /// condition become a threshold (`gt N` is a threshold of N + 1) over the matches of the
-    /// referenced base rules, which must be in the same YAML; anything else names why not.
+    /// referenced base rules, which must be in the same YAML; `temporal` and
+    /// `temporal_ordered` need every referenced rule; anything else names why not.
     pub fn compile_correlation(&self) -> Result<CompiledCorrelation, RuleError> {
         let err = |m: String| RuleError::new("definition.correlation", m);
         let at = self.correlation.unwrap_or(0);
@@ -68,36 +77,6 @@ impl SigmaDef {
                 import.correlations.len()
             )));
         };
-        if !matches!(
-            spec.kind,
-            CorrelationKind::EventCount | CorrelationKind::ValueCount
-        ) {
-            return Err(err(format!(
-                "{} correlations are not evaluated (only event_count and value_count are)",
-                spec.kind.as_str()
-            )));
-        }
-        let Condition::Count {
-            predicates,
-            field: counted,
-        } = &spec.condition
-        else {
-            return Err(err("the condition is not a count".into()));
-        };
-        let threshold = match predicates.as_slice() {
-            [(Compare::Gt, n)] => n.saturating_add(1),
-            [(Compare::Gte, n)] => *n,
-            _ => {
-                return Err(err(
-                    "only a single `gt` or `gte` condition is evaluated".into()
-                ));
-            }
-        };
-        if !(1..=MAX_THRESHOLD).contains(&threshold) {
-            return Err(err(format!(
-                "the condition asks for {threshold} events: between 1 and {MAX_THRESHOLD}"
-            )));
-        }
         let secs = i64::try_from(spec.timespan.as_secs()).unwrap_or(i64::MAX);
         if !(MIN_WINDOW_SECS..=MAX_WINDOW_SECS).contains(&secs) {
             return Err(err(format!(
@@ -124,21 +103,33 @@ impl SigmaDef {
             .iter()
             .map(|g| mapped(g))
             .collect::<Result<Vec<_>, _>>()?;
-        let distinct = match (spec.kind, counted) {
-            (CorrelationKind::ValueCount, Some(f)) => {
-                Some(field("definition.correlation", &mapped(f)?)?)
+        let window = TimeDelta::seconds(secs);
+        let detector = match spec.kind {
+            CorrelationKind::Temporal | CorrelationKind::TemporalOrdered => {
+                every_rule(&spec.condition, rules.len()).map_err(err)?;
+                Correlated::Temporal(Temporal {
+                    rules,
+                    ordered: spec.kind == CorrelationKind::TemporalOrdered,
+                    timespan: window,
+                })
             }
-            _ => None,
+            CorrelationKind::EventCount | CorrelationKind::ValueCount => {
+                let (threshold, counted) = count_threshold(&spec.condition).map_err(err)?;
+                let distinct = match (spec.kind, counted) {
+                    (CorrelationKind::ValueCount, Some(f)) => {
+                        Some(field("definition.correlation", &mapped(f)?)?)
+                    }
+                    _ => None,
+                };
+                Correlated::Count(Threshold {
+                    filter: Filter::Sigma(rules),
+                    window,
+                    threshold,
+                    distinct,
+                })
+            }
         };
-        Ok(CompiledCorrelation {
-            threshold: Threshold {
-                filter: Filter::Sigma(rules),
-                window: TimeDelta::seconds(secs),
-                threshold,
-                distinct,
-            },
-            group_by,
-        })
+        Ok(CompiledCorrelation { detector, group_by })
     }
 
     /// Compiles the rule, or names why it cannot be. Other documents of the same file that
@@ -181,6 +172,51 @@ impl SigmaDef {
             ));
         }
         Ok(import.rules.swap_remove(self.index))
+    }
+}
+
+/// The threshold of a counting correlation (`gt N` is N + 1) and the field it counts.
+fn count_threshold(condition: &Condition) -> Result<(u64, Option<&String>), String> {
+    let Condition::Count { predicates, field } = condition else {
+        return Err("the condition is not a count".into());
+    };
+    let threshold = match predicates.as_slice() {
+        [(Compare::Gt, n)] => n.saturating_add(1),
+        [(Compare::Gte, n)] => *n,
+        _ => return Err("only a single `gt` or `gte` condition is evaluated".into()),
+    };
+    if !(1..=MAX_THRESHOLD).contains(&threshold) {
+        return Err(format!(
+            "the condition asks for {threshold} events: between 1 and {MAX_THRESHOLD}"
+        ));
+    }
+    Ok((threshold, field.as_ref()))
+}
+
+/// A temporal correlation fires when every referenced rule matched. Its condition, when given,
+/// counts matched rules and must ask for all `n` of them; without one the parser supplies
+/// `gte: 1`, which is taken as the default "all".
+fn every_rule(condition: &Condition, n: usize) -> Result<(), String> {
+    let n = n as u64;
+    let all = match condition {
+        Condition::Count { predicates, .. } => match predicates.as_slice() {
+            [(Compare::Gte, 1)] => true,
+            [(Compare::Gte | Compare::Eq, v)] => *v == n,
+            [(Compare::Gt, v)] => v.saturating_add(1) == n,
+            _ => false,
+        },
+        Condition::Expression(e) => {
+            return Err(format!(
+                "the condition expression `{e}` is not evaluated: a temporal correlation needs every referenced rule"
+            ));
+        }
+    };
+    if all {
+        Ok(())
+    } else {
+        Err(format!(
+            "only a condition asking for every one of the {n} referenced rules is evaluated"
+        ))
     }
 }
 
@@ -261,22 +297,20 @@ mod tests {
             title: None,
             correlation: Some(0),
         };
-        let c = corr("event_count", "    gt: 10\n")
-            .compile_correlation()
-            .unwrap();
+        let threshold = |d: SigmaDef| match d.compile_correlation().unwrap().detector {
+            Correlated::Count(t) => t,
+            Correlated::Temporal(_) => panic!("a count compiled as temporal"),
+        };
+        let c = corr("event_count", "    gt: 10\n");
+        assert_eq!(c.compile_correlation().unwrap().group_by, ["source_ip"]);
+        let t = threshold(c);
         // `gt: 10` fires at the 11th event.
-        assert_eq!(c.threshold.threshold, 11);
-        assert_eq!(c.threshold.window, TimeDelta::seconds(600));
-        assert!(c.threshold.distinct.is_none());
-        assert_eq!(c.group_by, ["source_ip"]);
-        let c = corr("value_count", "    gte: 3\n    field: cs-username\n")
-            .compile_correlation()
-            .unwrap();
-        assert_eq!(c.threshold.threshold, 3);
-        assert_eq!(
-            c.threshold.distinct.map(|f| f.name()).as_deref(),
-            Some("user_name")
-        );
+        assert_eq!(t.threshold, 11);
+        assert_eq!(t.window, TimeDelta::seconds(600));
+        assert!(t.distinct.is_none());
+        let t = threshold(corr("value_count", "    gte: 3\n    field: cs-username\n"));
+        assert_eq!(t.threshold, 3);
+        assert_eq!(t.distinct.map(|f| f.name()).as_deref(), Some("user_name"));
         let Err(err) = corr("event_count", "    lt: 10\n").compile_correlation() else {
             panic!("`lt` compiled");
         };
@@ -288,5 +322,42 @@ mod tests {
             panic!("a missing base rule compiled");
         };
         assert!(err.message.contains("references rule elsewhere"), "{err}");
+    }
+
+    #[test]
+    fn temporal_correlations_need_every_referenced_rule() {
+        let base = "title: A\nname: a\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    sc-status: 400\n  condition: sel\n---\ntitle: B\nname: b\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    sc-status: 500\n  condition: sel\n";
+        let corr = |kind: &str, cond: &str| SigmaDef {
+            yaml: format!(
+                "{base}---\ntitle: Both\ncorrelation:\n  type: {kind}\n  rules:\n    - a\n    - b\n  group-by:\n    - clientip\n  timespan: 5m\n{cond}"
+            ),
+            index: 0,
+            title: None,
+            correlation: Some(0),
+        };
+        for (kind, ordered) in [("temporal", false), ("temporal_ordered", true)] {
+            // No condition, or one asking for both rules.
+            for cond in [
+                "",
+                "  condition:\n    gte: 2\n",
+                "  condition:\n    gt: 1\n",
+            ] {
+                let c = corr(kind, cond).compile_correlation().unwrap();
+                let Correlated::Temporal(t) = c.detector else {
+                    panic!("{kind} compiled as a count");
+                };
+                assert_eq!((t.rules.len(), t.ordered), (2, ordered));
+                assert_eq!(t.timespan, TimeDelta::seconds(300));
+                assert_eq!(c.group_by, ["source_ip"]);
+            }
+            let Err(err) = corr(kind, "  condition:\n    gte: 3\n").compile_correlation() else {
+                panic!("gte 3 of 2 rules compiled");
+            };
+            assert!(err.message.contains("every one of the 2"), "{err}");
+            let Err(err) = corr(kind, "  condition: a or b\n").compile_correlation() else {
+                panic!("an expression compiled");
+            };
+            assert!(err.message.contains("`"), "{err}");
+        }
     }
 }

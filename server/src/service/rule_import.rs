@@ -132,6 +132,20 @@ impl Service {
                 title: r.title.clone(),
                 reason: r.reason.clone(),
             }));
+        // Which correlations Vigil evaluates; a base rule that only they reference, none of
+        // them with Sigma `generate: true`, raises no alerts of its own: stored disabled.
+        let evaluated: Vec<bool> = (0..import.correlations.len())
+            .map(|index| {
+                SigmaDef {
+                    yaml: file.yaml.clone(),
+                    index: 0,
+                    title: None,
+                    correlation: Some(index),
+                }
+                .compile_correlation()
+                .is_ok()
+            })
+            .collect();
         for (index, parsed) in import.rules.iter().enumerate() {
             let def = SigmaDef {
                 yaml: file.yaml.clone(),
@@ -139,9 +153,28 @@ impl Service {
                 title: None,
                 correlation: None,
             };
+            let feeds: Vec<(usize, &sigma::CorrelationSpec)> = import
+                .correlations
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.rules.iter().any(|r| parsed.info.answers_to(r)))
+                .collect();
+            let silent =
+                !feeds.is_empty() && feeds.iter().all(|(i, c)| evaluated[*i] && !c.generate);
+            let note = silent.then(|| {
+                let names: Vec<&str> = feeds.iter().map(|(_, c)| c.info.title.as_str()).collect();
+                format!(
+                    "{}: stored disabled: a base rule of {} (Sigma generate: false); enable it for alerts of its own",
+                    parsed.info.title,
+                    names.join(", ")
+                )
+            });
             let outcome = self
-                .create_sigma_rule(user, &file, def, &parsed.info, None)
+                .create_sigma_rule(user, &file, def, &parsed.info, note.as_deref())
                 .await?;
+            if let (Some(note), true) = (note, outcome.is_ok()) {
+                result.warnings.push(note);
+            }
             result.push(&parsed.info.title, outcome);
         }
         for (index, c) in import.correlations.iter().enumerate() {
@@ -151,8 +184,8 @@ impl Service {
                 title: None,
                 correlation: Some(index),
             };
-            // Enabled when Vigil evaluates it (event_count or value_count over base rules of
-            // the same file); otherwise stored disabled with the reason.
+            // Enabled when Vigil evaluates it (over base rules of the same file); otherwise
+            // stored disabled with the reason.
             let note = def.compile_correlation().err().map(|e| {
                 format!(
                     "{}: stored disabled: {} correlation not evaluated: {}",
