@@ -71,13 +71,17 @@ test-api: tools schemathesis
 	VIGIL_API_BIN="$(TARGET_DIR)/debug/vigil" SCHEMATHESIS="$(SCHEMATHESIS_VENV)/bin/schemathesis" \
 		end2end/api/run.sh
 
-# The ingest benchmark compares with sqlite3's `.import` and MariaDB's `LOAD DATA LOCAL INFILE`.
+# The ingest benchmark compares with sqlite3's `.import` and MariaDB's `LOAD DATA LOCAL INFILE`
+# and runs with detection off and on; the detection benchmark times the engine alone, its
+# memory with a million distinct keys, and line-to-alert latency through a real `vigil serve`.
 bench: mariadb
 	@command -v sqlite3 >/dev/null \
 		|| { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y sqlite3; }
 	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench ingest
 	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench notify_latency
 	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench backtest
+	cargo bench -p server --bench detect
+	cargo bench -p server --bench sigma
 
 # The release browser bundle as cargo-leptos builds it, without building the server.
 # WASM_SIZE_TOP=25 also lists the largest items (twiggy); WASM_GZIP_BUDGET=<bytes> fails above it.

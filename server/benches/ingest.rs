@@ -15,6 +15,10 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
+mod common;
+
+use common::peak_rss_mib;
+
 use server::config::{Config, WatchConfig, WatchMode};
 use server::ingest::IngestHandle;
 use server::ingest::watch::Watch;
@@ -58,22 +62,15 @@ fn main() -> anyhow::Result<()> {
     let sqlite_dir = work.path().join("sqlite");
     phase("sqlite", &sqlite_dir.display().to_string())?;
     sqlite_import(&sqlite_dir, work.path())?;
+    let detect_dir = work.path().join("sqlite-detect");
+    phase("sqlite-detect", &detect_dir.display().to_string())?;
     phase("mariadb", &mysql)?;
+    phase("mariadb-detect", &mysql)?;
     Ok(())
 }
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
-}
-
-/// Peak resident set size of this process, in MiB.
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// A deterministic mix: a quarter each of sshd, other syslog programs, Apache access lines and
@@ -162,13 +159,14 @@ fn generate(path: &Path, lines: usize) -> anyhow::Result<u64> {
 async fn run_phase(phase: &str, file: &Path, target: &str) -> anyhow::Result<()> {
     match phase {
         "parse" => parse_alone(file),
-        "sqlite" => {
+        "sqlite" | "sqlite-detect" => {
             let dir = PathBuf::from(target);
             std::fs::create_dir_all(&dir)?;
             let url = format!("sqlite://{}?mode=rwc", dir.join("vigil.db").display());
-            end_to_end("SQLite", &url, &dir, file).await
+            end_to_end("SQLite", &url, &dir, file, phase == "sqlite-detect").await
         }
-        "mariadb" => {
+        "mariadb" | "mariadb-detect" => {
+            let detect = phase == "mariadb-detect";
             let admin = Database::connect(target).await?;
             let name = format!("vigil_test_bench_{}", std::process::id());
             admin
@@ -176,8 +174,8 @@ async fn run_phase(phase: &str, file: &Path, target: &str) -> anyhow::Result<()>
                 .await?;
             let dir = tempfile::tempdir()?;
             let url = format!("{target}/{name}");
-            let result = end_to_end("MariaDB", &url, dir.path(), file).await;
-            if result.is_ok() {
+            let result = end_to_end("MariaDB", &url, dir.path(), file, detect).await;
+            if result.is_ok() && !detect {
                 mariadb_load(target, &url, &name, dir.path()).await?;
             }
             admin
@@ -212,7 +210,16 @@ fn parse_alone(file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn end_to_end(label: &str, url: &str, dir: &Path, file: &Path) -> anyhow::Result<()> {
+/// The file through the watched directory into the database; with `detect`, the built-in
+/// pack and every staged Sigma rule are loaded first (without, no rule is stored and the
+/// writer's detection has nothing to evaluate).
+async fn end_to_end(
+    label: &str,
+    url: &str,
+    dir: &Path,
+    file: &Path,
+    detect: bool,
+) -> anyhow::Result<()> {
     let mut config = Config::for_database(url, dir);
     if let Some(n) = std::env::var("VIGIL_INGEST_BATCH_SIZE")
         .ok()
@@ -222,6 +229,11 @@ async fn end_to_end(label: &str, url: &str, dir: &Path, file: &Path) -> anyhow::
     }
     let db = server::store::connect(&config).await?;
     server::store::migrate(&db).await?;
+    let detection = if detect {
+        format!("detection on, {} rules", common::load_rules(&db).await?)
+    } else {
+        "detection off".to_string()
+    };
     let ingest = IngestHandle::start(db.clone(), &config.ingest);
     let inbox = dir.join("inbox");
     std::fs::create_dir_all(&inbox)?;
@@ -254,7 +266,7 @@ async fn end_to_end(label: &str, url: &str, dir: &Path, file: &Path) -> anyhow::
     )
     .await?;
     println!(
-        "end to end into {label}: {rows} events in {secs:.2} s: {:.0} events/s, {:.1} MiB/s, peak RSS {:.0} MiB (batch {})",
+        "end to end into {label} ({detection}): {rows} events in {secs:.2} s: {:.0} events/s, {:.1} MiB/s, peak RSS {:.0} MiB (batch {})",
         rows as f64 / secs,
         mib(size) / secs,
         peak_rss_mib(),
