@@ -1,8 +1,8 @@
 //! Alerts: what detection raises, deduplicated per rule and group key while unresolved, with
 //! capped evidence and a history of every change.
 
-pub mod notify;
 pub mod feed;
+pub mod notify;
 pub mod store;
 
 pub use feed::AlertFeed;

@@ -92,8 +92,7 @@ async fn apply_one(
         None => {
             let created = open_alert(txn, rule, op, Some(dedup), None).await?;
             history(txn, created, "created", None, Some("open".into())).await?;
-            super::notify::outbox::enqueue(txn, rule.id, &rule.severity, created, "opened")
-                .await?;
+            super::notify::outbox::enqueue(txn, rule.id, &rule.severity, created, "opened").await?;
             metrics::counter!("vigil_alerts_raised_total", "severity" => rule.severity.clone())
                 .increment(1);
             Ok(Some(created))

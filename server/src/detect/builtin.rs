@@ -40,6 +40,30 @@ pub const VIGIL_LOGIN_FAILURE: &str =
 /// A host-metrics sample (`{host, cpu_usage, memory_usage: {percent, …}}` in JSON).
 pub const HOST_METRICS: &str = "event_action:host_metrics";
 
+/// Process names of well-known Linux cryptominers and malware droppers (XMRig and its
+/// forks, the Kinsing campaign's `kinsing`/`kdevtmpfsi`, pnscan used by worms to spread).
+/// Checked against the logging program's name and against command lines (cron, sudo).
+pub const MALICIOUS_PROCESSES: &[&str] = &[
+    "xmrig",
+    "xmr-stak",
+    "minerd",
+    "cpuminer",
+    "kinsing",
+    "kdevtmpfsi",
+    "kthreaddi",
+    "pnscan",
+];
+
+/// The query of the known-malicious-process rule: a listed name as the program, or inside a
+/// command line (case-insensitive, as every text comparison).
+pub fn malicious_process_query() -> String {
+    MALICIOUS_PROCESSES
+        .iter()
+        .flat_map(|p| [format!("process:{p}"), format!("process.command_line:*{p}*")])
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
 pub const PACK: &[Builtin] = &[
     Builtin {
         key: "ssh_brute_force",
@@ -194,6 +218,22 @@ pub const PACK: &[Builtin] = &[
                 "query": "event_action:user_created OR event_action:group_created",
                 "group_by": ["host"],
                 "title": "Account created on {host}",
+            })
+        },
+    },
+    Builtin {
+        key: "known_malicious_process",
+        name: "Known malicious process",
+        kind: RuleKind::Match,
+        severity: "high",
+        description: "A process named like a well-known Linux cryptominer or malware dropper (XMRig, Kinsing, kdevtmpfsi, pnscan, …) logged, or run from cron or sudo.",
+        false_positives: "A research or mining host that runs such tools on purpose.",
+        tags: &["attack.execution", "attack.impact", "attack.t1496"],
+        definition: || {
+            json!({
+                "query": malicious_process_query(),
+                "group_by": ["host"],
+                "title": "Known malicious process on {host}",
             })
         },
     },

@@ -446,3 +446,30 @@ fn rejected_public_keys_are_not_guessed_passwords() {
         .collect();
     assert!(engine.evaluate(1, &rows).ops.is_empty());
 }
+
+#[test]
+fn known_malicious_processes_fire_on_program_and_command_line() {
+    let b = super::builtin::PACK
+        .iter()
+        .find(|b| b.key == "known_malicious_process")
+        .unwrap();
+    let mut engine = Engine::new(Settings::default());
+    engine.add_rule(&model(1, "match", (b.definition)()));
+    let rows: Vec<EventRow> = [
+        // Kinsing's dropper logging under its own name.
+        "Dec  1 10:00:01 web-01 kdevtmpfsi[4242]: started",
+        // XMRig started from a crontab line.
+        "Dec  1 10:00:02 web-02 CRON[777]: (www-data) CMD (/tmp/.cache/XMRig -o pool.example:3333 >/dev/null 2>&1)",
+        // Benign: a normal cron job and a program whose name only contains a listed one.
+        "Dec  1 10:00:03 web-03 CRON[778]: (root) CMD (run-parts /etc/cron.hourly)",
+        "Dec  1 10:00:04 web-04 myxmrigstats[12]: exporter up",
+    ]
+    .iter()
+    .map(|l| sshd(l))
+    .collect();
+    let det = engine.evaluate(1, &rows);
+    let hosts: Vec<&str> = det.ops.iter().map(|(_, op)| op.key.text.as_str()).collect();
+    assert_eq!(hosts, ["host=web-01", "host=web-02"]);
+    let (rule, op) = &det.ops[1];
+    assert_eq!(op.key.render(&rule.title), "Known malicious process on web-02");
+}
