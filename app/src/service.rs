@@ -17,7 +17,12 @@ use crate::model::events::{Event, EventPage, EventQuery};
 /// Vigil's use cases. Alerts and rules have traits of their own, beside their wire types.
 #[async_trait]
 pub trait VigilService:
-    crate::model::alerts::AlertsService + crate::model::rules::RulesService + Send + Sync + 'static
+    crate::model::alerts::AlertsService
+    + crate::model::rules::RulesService
+    + crate::model::events::EventBrowserService
+    + Send
+    + Sync
+    + 'static
 {
     /// A snapshot of the instance for the dashboard; needs `events.read`.
     async fn system_status(&self, user: &CurrentUser) -> Result<SystemStatus, AppError>;

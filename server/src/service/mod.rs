@@ -5,6 +5,8 @@ mod alerts;
 mod api_tokens;
 pub mod audit;
 pub mod auth;
+mod event_browser;
+pub mod event_export;
 mod log_search;
 pub mod logs;
 mod port;

@@ -1,0 +1,245 @@
+//! The events browser's server side through the router, on SQLite and on MariaDB: the CSV
+//! export (every matching row once, newest first, formulas defused, the row cap, errors and
+//! permissions) and paging back to newer events with `before`.
+
+mod common;
+
+use std::collections::HashSet;
+
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use common::TestDb;
+use common::logs::{NDJSON, get, ndjson, post, tokens};
+
+backend_suite!(
+    export_writes_matching_rows_newest_first_with_formulas_defused,
+    export_streams_past_one_chunk_and_stops_at_the_limit,
+    export_refuses_bad_parameters_and_readers_without_events_read,
+    before_pages_back_to_newer_events,
+);
+
+async fn export(db: &TestDb, query: &str, token: &str) -> (StatusCode, http::HeaderMap, String) {
+    db.get_with(&format!("/api/v1/logs/export.csv?{query}"), token)
+        .await
+}
+
+async fn export_writes_matching_rows_newest_first_with_formulas_defused(db: TestDb) {
+    let (shipper, reader) = tokens(&db).await;
+    let events = [
+        json!({ "@timestamp": "2026-05-01T10:00:00Z", "message": "=HYPERLINK(\"http://x\",\"y\")",
+                "host": "web-1", "user": "+alice", "source_ip": "10.0.0.1", "action": "login" }),
+        json!({ "@timestamp": "2026-05-01T10:00:01Z", "message": "-2+3", "host": "@web",
+                "action": "login" }),
+        json!({ "@timestamp": "2026-05-01T10:00:02Z", "message": "plain, with \"quotes\"",
+                "host": "web-1", "action": "login" }),
+        json!({ "@timestamp": "2026-05-01T10:00:03Z", "message": "other action",
+                "host": "web-1", "action": "logout" }),
+    ];
+    let (status, _) = post(&db, "/api/v1/logs", &shipper, Some(NDJSON), ndjson(&events)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, headers, body) = export(&db, "source=api&q=event_action:login", &reader).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let lines: Vec<&str> = body.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "id,timestamp,received_at,host,source,parser,level,event_category,event_action,\
+         event_outcome,source_ip,source_port,destination_ip,destination_port,user_name,process,\
+         pid,flags,message,raw"
+    );
+    assert_eq!(
+        lines.len(),
+        5,
+        "header, three rows, and the final line end: {body}"
+    );
+    assert_eq!(lines[4], "");
+    // Cells by column: host (3), user_name (14), message (18).
+    let cells = |line: &str| -> Vec<String> { parse_csv_line(line) };
+    let rows: Vec<Vec<String>> = lines[1..4].iter().map(|l| cells(l)).collect();
+    assert_eq!(rows[0][1], "2026-05-01T10:00:02Z");
+    assert_eq!(rows[0][18], "plain, with \"quotes\"");
+    assert_eq!(rows[1][3], "'@web");
+    assert_eq!(rows[1][18], "'-2+3");
+    assert_eq!(rows[2][3], "web-1");
+    assert_eq!(rows[2][14], "'+alice");
+    assert_eq!(rows[2][10], "10.0.0.1");
+    assert_eq!(rows[2][18], "'=HYPERLINK(\"http://x\",\"y\")");
+    // The written text itself: quoted, the quote doubled, the apostrophe inside the quotes.
+    assert!(
+        lines[3].contains(r#""'=HYPERLINK(""http://x"",""y"")""#),
+        "{}",
+        lines[3]
+    );
+    // The raw line is a JSON text beginning with `{`: not a formula, quoted for its commas.
+    assert!(rows[2][19].starts_with('{'), "{}", rows[2][19]);
+}
+
+/// Splits one CSV record written without line breaks inside cells.
+fn parse_csv_line(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cells.last_mut().unwrap().push('"');
+            }
+            (true, '"') => quoted = false,
+            (false, '"') => quoted = true,
+            (false, ',') => cells.push(String::new()),
+            (_, c) => cells.last_mut().unwrap().push(c),
+        }
+    }
+    cells
+}
+
+async fn export_streams_past_one_chunk_and_stops_at_the_limit(db: TestDb) {
+    let (shipper, reader) = tokens(&db).await;
+    // 2,300 events over 23 timestamps (100 share each), more than two chunks of 1,000.
+    let events: Vec<Value> = (0..2300)
+        .map(|i| {
+            json!({ "@timestamp": format!("2026-05-01T10:{:02}:00Z", i / 100),
+                    "message": format!("bulk {i}") })
+        })
+        .collect();
+    let (status, answer) = post(&db, "/api/v1/logs", &shipper, Some(NDJSON), ndjson(&events)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+
+    let (status, _, body) = export(&db, "source=api", &reader).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows: Vec<Vec<String>> = body
+        .split("\r\n")
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(parse_csv_line)
+        .collect();
+    assert_eq!(rows.len(), 2300);
+    let messages: HashSet<&str> = rows.iter().map(|r| r[18].as_str()).collect();
+    assert_eq!(messages.len(), 2300, "each event once");
+    let keys: Vec<(String, i64)> = rows
+        .iter()
+        .map(|r| (r[1].clone(), r[0].parse().unwrap()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(keys, sorted, "newest first");
+    assert_eq!(rows[0][1], "2026-05-01T10:22:00Z");
+
+    // `limit` caps the rows, across chunks.
+    let (_, _, body) = export(&db, "source=api&limit=1500", &reader).await;
+    assert_eq!(
+        body.split("\r\n").filter(|l| !l.is_empty()).count(),
+        1 + 1500
+    );
+    // The query language narrows the export: minute 10:05 holds events 500 to 599.
+    let (_, _, body) = export(
+        &db,
+        "source=api&q=timestamp:%5B2026-05-01T10:05:00Z%20TO%202026-05-01T10:06:00Z%7D",
+        &reader,
+    )
+    .await;
+    let rows: Vec<Vec<String>> = body
+        .split("\r\n")
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(parse_csv_line)
+        .collect();
+    assert_eq!(rows.len(), 100);
+    assert!(rows.iter().all(|r| {
+        let n: u32 = r[18].trim_start_matches("bulk ").parse().unwrap();
+        (500..600).contains(&n)
+    }));
+    // Nothing matches: the header alone.
+    let (status, _, body) = export(&db, "source=api&q=nothing-like-this", &reader).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.matches("\r\n").count(), 1);
+}
+
+async fn export_refuses_bad_parameters_and_readers_without_events_read(db: TestDb) {
+    let (shipper, reader) = tokens(&db).await;
+    for (query, param) in [
+        ("q=host:a%20AND%20(b", "unclosed '(' at 11"),
+        ("limit=0", "limit"),
+        ("limit=100001", "limit"),
+        ("from=yesterday", "from"),
+        ("before=abc", "before"),
+        ("format=xlsx", "format"),
+    ] {
+        let (status, _, body) = export(&db, query, &reader).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        let answer: Value = serde_json::from_str(&body).unwrap();
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(param), "{query}: {message}");
+    }
+    let (status, _, _) = export(&db, "limit=100000", &reader).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = export(&db, "", &shipper).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = db.get("/api/v1/logs/export.csv").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn before_pages_back_to_newer_events(db: TestDb) {
+    let (shipper, reader) = tokens(&db).await;
+    let events: Vec<Value> = (0..10)
+        .map(|i| {
+            json!({ "@timestamp": format!("2026-05-01T10:00:0{}Z", i / 2),
+                    "message": format!("event {i}") })
+        })
+        .collect();
+    let (status, _) = post(&db, "/api/v1/logs", &shipper, Some(NDJSON), ndjson(&events)).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = |query: String| {
+        let db = &db;
+        let reader = &reader;
+        async move {
+            let (status, page) = get(
+                db,
+                &format!("/api/v1/logs?source=api&limit=4&{query}"),
+                reader,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{query}: {page}");
+            let ids: Vec<i64> = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_i64().unwrap())
+                .collect();
+            (
+                ids,
+                page["next_cursor"].as_str().map(String::from),
+                page["prev_cursor"].as_str().map(String::from),
+            )
+        }
+    };
+    let (first, next, prev) = page(String::new()).await;
+    assert_eq!(prev, None, "the first page is the newest");
+    let (second, next2, prev2) = page(format!("cursor={}", next.unwrap())).await;
+    let (third, _, prev3) = page(format!("cursor={}", next2.unwrap())).await;
+    assert_eq!(third.len(), 2);
+    // Back from the third page: the second page again, then the first.
+    let (back, back_next, back_prev) = page(format!("before={}", prev3.unwrap())).await;
+    assert_eq!(back, second);
+    assert!(back_next.is_some());
+    let (back, _, back_prev2) = page(format!("before={}", back_prev.unwrap())).await;
+    assert_eq!(back, first);
+    assert_eq!(back_prev2, None, "nothing newer than the first page");
+    assert!(prev2.is_some());
+    let (status, answer) = get(
+        &db,
+        &format!("/api/v1/logs?cursor={0}&before={0}", prev2.unwrap()),
+        &reader,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+}
