@@ -1,6 +1,7 @@
 //! The events browser's server side through the router, on SQLite and on MariaDB: the CSV
 //! export (every matching row once, newest first, formulas defused, the row cap, errors and
-//! permissions) and paging back to newer events with `before`.
+//! permissions), paging back to newer events with `before`, and the server-rendered pages
+//! (results, facet counts, a syntax error's position, one event) with hostile log text.
 
 mod common;
 
@@ -17,6 +18,7 @@ backend_suite!(
     export_streams_past_one_chunk_and_stops_at_the_limit,
     export_refuses_bad_parameters_and_readers_without_events_read,
     before_pages_back_to_newer_events,
+    pages_render_results_facets_errors_and_events_as_text,
 );
 
 async fn export(db: &TestDb, query: &str, token: &str) -> (StatusCode, http::HeaderMap, String) {
@@ -242,4 +244,99 @@ async fn before_pages_back_to_newer_events(db: TestDb) {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+}
+
+async fn pages_render_results_facets_errors_and_events_as_text(db: TestDb) {
+    let (shipper, _) = tokens(&db).await;
+    let cookies = db.cookies("vera", &["viewer"]).await;
+    let events = [
+        json!({ "message": "<script>alert(1)</script>", "host": "<img src=x onerror=alert(1)>",
+                "user": "javascript:alert(1)", "action": "xss-probe", "outcome": "failure" }),
+        json!({ "message": "second probe", "host": "web-1", "action": "xss-probe",
+                "outcome": "failure" }),
+        json!({ "message": "third probe", "host": "web-1", "action": "xss-probe",
+                "outcome": "success" }),
+        json!({ "message": "not a probe", "host": "web-1", "action": "other" }),
+    ];
+    let (status, _) = post(&db, "/api/v1/logs", &shipper, Some(NDJSON), ndjson(&events)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, _, page) = db
+        .get_page("/events?q=event_action%3Axss-probe&range=all", &cookies)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>alert(1)"), "{page}");
+    assert!(!page.contains("<img src=x"), "{page}");
+    assert!(!page.contains("href=\"javascript:"), "{page}");
+    // Three rows, and facet counts over the three matches: web-1 twice, failure twice.
+    assert_eq!(page.matches("<a href=\"/events/").count(), 3, "{page}");
+    let facet = |name: &str| {
+        let start = page
+            .find(&format!("aria-label=\"{name} values\""))
+            .expect(name);
+        let end = page[start..].find("</section>").unwrap() + start;
+        page[start..end].to_string()
+    };
+    let hosts = facet("host");
+    assert!(
+        hosts.contains(">web-1</a><span class=\"facet-count\">2</span>"),
+        "{hosts}"
+    );
+    let outcomes = facet("event outcome");
+    assert!(
+        outcomes.contains(">failure</a><span class=\"facet-count\">2</span>"),
+        "{outcomes}"
+    );
+    assert!(
+        outcomes.contains(">success</a><span class=\"facet-count\">1</span>"),
+        "{outcomes}"
+    );
+    // A value link ANDs a quoted test, percent-encoded.
+    assert!(
+        page.contains("href=\"/events?q=event_action%3Axss-probe%20AND%20user_name%3A%22javascript%3Aalert%281%29%22&amp;range=all\""),
+        "{page}"
+    );
+
+    let (status, _, page) = db.get_page("/events?q=host%3Aa%20AND%20(b", &cookies).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("syntax error at character 12: unclosed "),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<span class=\"caret\">{}^</span>", " ".repeat(11))),
+        "{page}"
+    );
+
+    let (_, _, page) = db
+        .get_page("/events?q=nothing-like-this&range=all", &cookies)
+        .await;
+    assert!(page.contains("No matching events"), "{page}");
+    assert!(!page.contains("No events yet"), "{page}");
+
+    let (_, answer) = get(
+        &db,
+        "/api/v1/logs?q=event_action:xss-probe&limit=3",
+        &db.token("rita", &["viewer"]).await,
+    )
+    .await;
+    let id = answer["items"][2]["id"].as_i64().unwrap();
+    let (status, _, page) = db.get_page(&format!("/events/{id}"), &cookies).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("Event {id}")), "{page}");
+    assert!(
+        page.contains("Raw line") && page.contains("No alert names this event"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<img src=x"), "{page}");
+    let (status, _, _) = db.get_page("/events/99999999", &cookies).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
