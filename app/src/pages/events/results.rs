@@ -52,17 +52,17 @@ fn EventRow(search: EventSearch, event: Event) -> impl IntoView {
     let s = move || search.clone();
     view! {
         <tr>
-            <td class="nowrap">
+            <td class="nowrap" data-label="Time">
                 <a href=detail title="Open this event">{time::utc_second(&event.timestamp)}</a>
             </td>
-            <td><FilterLink search=s() field="host" value=event.host /></td>
-            <td><FilterLink search=s() field="source" value=Some(event.source) /></td>
-            <td class=level_class><FilterLink search=s() field="level" value=event.level /></td>
-            <td><FilterLink search=s() field="event_action" value=event.event_action /></td>
-            <td><FilterLink search=s() field="event_outcome" value=event.event_outcome /></td>
-            <td><FilterLink search=s() field="source_ip" value=event.source_ip /></td>
-            <td><FilterLink search=s() field="user_name" value=event.user_name /></td>
-            <td class="message">{event.message}</td>
+            <td data-label="Host"><FilterLink search=s() field="host" value=event.host /></td>
+            <td data-label="Source"><FilterLink search=s() field="source" value=Some(event.source) /></td>
+            <td class=level_class data-label="Level"><FilterLink search=s() field="level" value=event.level /></td>
+            <td data-label="Action"><FilterLink search=s() field="event_action" value=event.event_action /></td>
+            <td data-label="Outcome"><FilterLink search=s() field="event_outcome" value=event.event_outcome /></td>
+            <td data-label="Source IP"><FilterLink search=s() field="source_ip" value=event.source_ip /></td>
+            <td data-label="User"><FilterLink search=s() field="user_name" value=event.user_name /></td>
+            <td class="message" data-label="Message">{event.message}</td>
         </tr>
     }
 }
