@@ -8,6 +8,7 @@ SHELL := /bin/bash
 CARGO_LEPTOS_VERSION := 0.3.10
 BINARYEN_VERSION := 132
 SCHEMATHESIS_VERSION := 4.32.5
+AIOSMTPD_VERSION := 1.4.6
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 
 # Helper tools that live outside the repository (npm's wasm-opt); kept between runs.
@@ -15,6 +16,8 @@ TOOLS_DIR ?= $(HOME)/.cache/vigil/tools
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 export PATH := $(TOOLS_DIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 SCHEMATHESIS_VENV := $(TOOLS_DIR)/schemathesis-$(SCHEMATHESIS_VERSION)
+# The SMTP server the notification tests send e-mail to.
+AIOSMTPD_VENV := $(TOOLS_DIR)/aiosmtpd-$(AIOSMTPD_VERSION)
 
 # MariaDB for the integration tests. `make mariadb` creates the user, which may create and drop
 # the databases named vigil_test*, one per test.
@@ -25,7 +28,7 @@ MARIADB_TEST_DB ?= vigil_test
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build test test-unit test-e2e test-api bench wasm-size lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb schemathesis python-venv clean-data
+.PHONY: help run build test test-unit test-e2e test-api bench wasm-size lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb schemathesis aiosmtpd python-venv clean-data
 
 help:
 	@echo "make run    build (release) and start Vigil on SQLite: http://127.0.0.1:3000, data in ./data"
@@ -45,15 +48,16 @@ run: build
 
 ## ---- testing -------------------------------------------------------------------------------
 
-test: tools chromium mariadb e2e-deps schemathesis
-	VIGIL_TEST_MYSQL_URL="$(MARIADB_TEST_URL)" cargo test --workspace --exclude frontend
+test: tools chromium mariadb e2e-deps schemathesis aiosmtpd
+	VIGIL_TEST_MYSQL_URL="$(MARIADB_TEST_URL)" VIGIL_TEST_AIOSMTPD="$(AIOSMTPD_VENV)/bin/python" \
+		cargo test --workspace --exclude frontend
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-api
 
 # The frontend is left out of `cargo test`: its `hydrate` feature would be unified into the
 # server's leptos build. cargo-leptos builds it for the browser instead.
-test-unit:
-	cargo test --workspace --exclude frontend
+test-unit: aiosmtpd
+	VIGIL_TEST_AIOSMTPD="$(AIOSMTPD_VENV)/bin/python" cargo test --workspace --exclude frontend
 
 test-e2e: tools chromium e2e-deps
 	cargo leptos build
@@ -72,6 +76,7 @@ bench: mariadb
 	@command -v sqlite3 >/dev/null \
 		|| { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y sqlite3; }
 	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench ingest
+	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench notify_latency
 
 # The release browser bundle as cargo-leptos builds it, without building the server.
 # WASM_SIZE_TOP=25 also lists the largest items (twiggy); WASM_GZIP_BUDGET=<bytes> fails above it.
@@ -120,6 +125,14 @@ schemathesis: python-venv
 		|| { rm -rf "$(SCHEMATHESIS_VENV)" && python3 -m venv "$(SCHEMATHESIS_VENV)" \
 			&& "$(SCHEMATHESIS_VENV)/bin/pip" install --quiet --disable-pip-version-check \
 				schemathesis==$(SCHEMATHESIS_VERSION); }
+
+# aiosmtpd from PyPI in a virtual environment of its own, pinned; the tests start
+# `$(AIOSMTPD_VENV)/bin/python -m aiosmtpd` (found through VIGIL_TEST_AIOSMTPD).
+aiosmtpd: python-venv
+	@"$(AIOSMTPD_VENV)/bin/python" -c 'import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != "$(AIOSMTPD_VERSION)")' 2>/dev/null \
+		|| { rm -rf "$(AIOSMTPD_VENV)" && python3 -m venv "$(AIOSMTPD_VENV)" \
+			&& "$(AIOSMTPD_VENV)/bin/pip" install --quiet --disable-pip-version-check \
+				aiosmtpd==$(AIOSMTPD_VERSION); }
 
 # Debian splits venv (and the pip it bootstraps) out of python3.
 python-venv:

@@ -20,6 +20,7 @@ pub trait VigilService:
     crate::model::alerts::AlertsService
     + crate::model::rules::RulesService
     + crate::model::events::EventBrowserService
+    + crate::model::notifications::NotificationsService
     + Send
     + Sync
     + 'static

@@ -8,6 +8,7 @@ mod column;
 mod m20261121_000001_create_initial_schema;
 mod m20261121_000002_seed_builtin_roles;
 mod m20261201_000001_create_detection;
+mod m20261207_000001_create_notifications;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_create_initial_schema::Migration),
             Box::new(m20261121_000002_seed_builtin_roles::Migration),
             Box::new(m20261201_000001_create_detection::Migration),
+            Box::new(m20261207_000001_create_notifications::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use clap::Args;
 use serde::Deserialize;
 
 pub mod ingest;
+pub mod notify;
 
 pub use ingest::{IngestArgs, IngestConfig, SyslogTcpLimits, WatchConfig, WatchMode};
 
@@ -115,6 +116,8 @@ pub struct ConfigArgs {
     pub metrics_token: Option<String>,
     #[command(flatten)]
     pub ingest: IngestArgs,
+    #[command(flatten)]
+    pub notify: notify::NotifyArgs,
 }
 
 /// The configuration file; every key is optional and unknown keys are an error.
@@ -139,6 +142,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     metrics_token: Option<String>,
     ingest: Option<ingest::IngestFile>,
+    notify: Option<notify::NotifyFile>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,6 +181,8 @@ pub struct Config {
     /// The token `/metrics` requires; `None` closes `/metrics`.
     pub metrics_token: Option<String>,
     pub ingest: IngestConfig,
+    /// Notification delivery.
+    pub notify: crate::alerting::notify::Settings,
 }
 
 /// A configuration value that cannot be used, naming the key and where it came from.
@@ -544,6 +550,12 @@ impl Config {
             file_path,
             &data_dir,
         )?;
+        let notify = notify::load(
+            &args.notify,
+            file.notify.unwrap_or_default(),
+            file_path,
+            listen,
+        )?;
 
         Ok(Self {
             listen,
@@ -565,6 +577,7 @@ impl Config {
             trusted_proxies,
             metrics_token,
             ingest,
+            notify,
         })
     }
 

@@ -39,7 +39,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let auth = service::auth::AuthSettings::new(keys, config.refresh_token_ttl)?;
     let ingest = ingest::IngestHandle::start(db.clone(), &config.ingest);
     Ok(AppState {
-        service: Service::new(db.clone()).shared(),
+        service: Service::new(db.clone())
+            .with_notify(config.notify.clone())
+            .shared(),
         ingest,
         db,
         leptos,

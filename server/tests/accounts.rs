@@ -258,6 +258,11 @@ fn valid_body(method: &str, path: &str, caller: &str) -> Value {
             "title: sigma by {caller}\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    cs-uri-query|contains: 'x'\n  condition: sel\n"
         ) }] }),
         ("PATCH", _) if path.starts_with("/api/v1/rules/") => json!({ "description": "changed" }),
+        ("POST", "") if path == "/api/v1/channels" => json!({
+            "name": format!("channel by {caller}"), "kind": "webhook",
+            "config": { "url": "http://127.0.0.1:9/hook" }
+        }),
+        ("PATCH", "channels") => json!({ "rate_limit_per_minute": 30 }),
         ("PATCH", _) if path.starts_with("/api/v1/alerts/") => json!({ "status": "acknowledged" }),
         ("POST", "bulk") => json!({ "ids": [1], "status": "acknowledged" }),
         ("POST", _) if path.ends_with("/comments") => {
@@ -410,6 +415,19 @@ async fn roles_and_routes_match_the_snapshot(db: TestDb) {
             .as_i64()
             .unwrap()
     };
+    // A notification channel for the channel operations to act on (id 1 in a fresh database);
+    // its address is a closed port, so a test send fails at once.
+    let (status, channel) = db
+        .json(
+            "POST",
+            "/api/v1/channels",
+            admin,
+            Some(json!({ "name": "probe", "kind": "webhook",
+                         "config": { "url": "http://127.0.0.1:9/probe" } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    assert_eq!(channel["id"], 1);
     // An alert for the alert operations to act on (id 1 in a fresh database).
     let now = Utc::now();
     server::store::alert::ActiveModel {

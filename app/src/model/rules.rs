@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
+use super::notifications::RuleChannel;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +30,9 @@ pub struct RuleView {
     pub suppress_secs: Option<i64>,
     /// The built-in pack's name for the rule; absent for rules users wrote.
     pub builtin_key: Option<String>,
+    /// The channels the rule's new alerts are sent to.
+    #[serde(default)]
+    pub channels: Vec<RuleChannel>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -55,6 +59,9 @@ pub struct NewRule {
     /// 1 s to 7 days; absent for no suppression.
     #[serde(default)]
     pub suppress_secs: Option<i64>,
+    /// The channels the rule's new alerts are sent to, each from a minimum severity up.
+    #[serde(default)]
+    pub channels: Vec<RuleChannel>,
 }
 
 fn yes() -> bool {
@@ -85,6 +92,9 @@ pub struct RuleUpdate {
     /// 1 s to 7 days, or 0 to remove the suppression.
     #[serde(default)]
     pub suppress_secs: Option<i64>,
+    /// Replaces the rule's channels (`[]` removes them all).
+    #[serde(default)]
+    pub channels: Option<Vec<RuleChannel>>,
 }
 
 /// Filters for `GET /api/v1/rules`; all optional.

@@ -1,6 +1,7 @@
 //! Alerts: what detection raises, deduplicated per rule and group key while unresolved, with
 //! capped evidence and a history of every change.
 
+pub mod notify;
 pub mod store;
 
 /// The most evidence rows (event links) stored for one alert: the first events that raised or

@@ -3,7 +3,9 @@
 //! A `Raise` adds to the rule's unresolved alert for the same group key (found through the
 //! unique `(rule_id, dedup_open)` index) or opens a new one; an `Extend` only adds to an
 //! unresolved alert. Every change leaves an `alert_history` row: `created` when an alert opens,
-//! `matched` (event count from, to) when matches join it.
+//! `matched` (event count from, to) when matches join it. An alert that opens queues its
+//! notifications (the rule's channels whose minimum severity it meets) in the same
+//! transaction, so a crash can lose neither without the other.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -110,6 +112,8 @@ async fn apply_one(txn: &impl ConnectionTrait, rule: &RuleMeta, op: &AlertOp) ->
                 .exec(txn)
                 .await?;
             history(txn, created.id, "created", None, Some("open".into())).await?;
+            super::notify::outbox::enqueue(txn, rule.id, &rule.severity, created.id, "opened")
+                .await?;
             metrics::counter!("vigil_alerts_raised_total", "severity" => rule.severity.clone())
                 .increment(1);
         }

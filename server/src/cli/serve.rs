@@ -25,6 +25,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     let data_dir = config.data_dir.clone();
     let ingest_config = config.ingest.clone();
+    let notify_settings = config.notify.clone();
     let state = crate::build_state(config).await?;
     let seeded = crate::detect::builtin::seed(&state.db).await?;
     if seeded > 0 {
@@ -54,6 +55,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     } else if configured_given {
         tracing::info!("user admin exists or was created from VIGIL_ADMIN_PASSWORD");
     }
+    let _notify = crate::alerting::notify::start(state.db.clone(), notify_settings);
     let syslog = crate::ingest::syslog::start(&ingest_config, &state.ingest).await?;
     for (transport, address) in [("udp", syslog.udp), ("tcp", syslog.tcp)] {
         match address {

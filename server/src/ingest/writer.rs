@@ -174,6 +174,10 @@ async fn store(
                     metrics::gauge!("vigil_ingest_paused").set(0.0);
                 }
                 count(&batch.rows);
+                if !detection.ops.is_empty() {
+                    // Alerts may have queued notifications: deliver them now.
+                    crate::alerting::notify::wake();
+                }
                 if let Some(engine) = engine {
                     engine.apply(detection);
                 }

@@ -187,6 +187,9 @@ pub async fn record_detected(
     let txn = db.begin().await?;
     let detection = write(&txn, entry, Some(&mut engine)).await?;
     txn.commit().await?;
+    if !detection.ops.is_empty() {
+        crate::alerting::notify::wake();
+    }
     engine.apply(detection);
     Ok(())
 }

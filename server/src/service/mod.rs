@@ -5,12 +5,14 @@ mod alerts;
 mod api_tokens;
 pub mod audit;
 pub mod auth;
+pub mod channels;
 mod event_browser;
 pub mod event_export;
 mod log_search;
 pub mod logs;
 mod port;
 mod roles;
+pub mod rule_channels;
 pub mod rule_import;
 mod rules;
 mod system;
@@ -29,6 +31,8 @@ use app::service::SharedService;
 pub struct Service {
     db: DatabaseConnection,
     started_at: DateTime<Utc>,
+    /// Notification settings, for a channel's test message.
+    notify: Arc<crate::alerting::notify::Settings>,
 }
 
 impl Service {
@@ -36,7 +40,14 @@ impl Service {
         Self {
             db,
             started_at: Utc::now(),
+            notify: Arc::default(),
         }
+    }
+
+    /// The service with the configured notification settings.
+    pub fn with_notify(mut self, settings: crate::alerting::notify::Settings) -> Self {
+        self.notify = Arc::new(settings);
+        self
     }
 
     pub fn shared(self) -> SharedService {

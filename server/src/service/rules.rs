@@ -15,7 +15,7 @@ use app::model::rules::{NewRule, RuleQuery, RuleUpdate, RuleView, RulesService};
 
 use super::audit::{self, AuditEntry, Outcome};
 use super::unique::OnUnique;
-use super::{Service, internal};
+use super::{Service, internal, rule_channels};
 use crate::detect::{Definition, RuleKind};
 use crate::store::{detector_state, rule};
 
@@ -39,6 +39,7 @@ impl From<rule::Model> for RuleView {
             false_positives: m.false_positives,
             suppress_secs: m.suppress_secs,
             builtin_key: m.builtin_key,
+            channels: Vec::new(),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -122,6 +123,17 @@ async fn find_rule(db: &sea_orm::DatabaseConnection, id: i32) -> Result<rule::Mo
         .ok_or(AppError::NotFound)
 }
 
+/// The rule as the API shows it, with its notification channels.
+async fn with_channels(
+    db: &impl sea_orm::ConnectionTrait,
+    m: rule::Model,
+) -> Result<RuleView, AppError> {
+    let mut channels = rule_channels::of(db, [m.id]).await?;
+    let mut v = RuleView::from(m);
+    v.channels = channels.remove(&v.id).unwrap_or_default();
+    Ok(v)
+}
+
 #[async_trait::async_trait]
 impl RulesService for Service {
     async fn list_rules(
@@ -141,12 +153,20 @@ impl RulesService for Service {
             find = find.filter(rule::Column::Enabled.eq(e));
         }
         let rows = find.all(&self.db).await.map_err(internal)?;
-        Ok(rows.into_iter().map(RuleView::from).collect())
+        let mut channels = rule_channels::of(&self.db, rows.iter().map(|r| r.id)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let mut v = RuleView::from(r);
+                v.channels = channels.remove(&v.id).unwrap_or_default();
+                v
+            })
+            .collect())
     }
 
     async fn get_rule(&self, user: &CurrentUser, id: i32) -> Result<RuleView, AppError> {
         self.authorize(user, Permission::RulesRead).await?;
-        Ok(find_rule(&self.db, id).await?.into())
+        with_channels(&self.db, find_rule(&self.db, id).await?).await
     }
 
     async fn create_rule(&self, user: &CurrentUser, new: NewRule) -> Result<RuleView, AppError> {
@@ -167,6 +187,7 @@ impl RulesService for Service {
         if let Some(secs) = new.suppress_secs {
             check_suppress(secs)?;
         }
+        rule_channels::check(&self.db, &new.channels).await?;
         let now = Utc::now();
         let txn = self.db.begin().await.map_err(internal)?;
         let created = rule::ActiveModel {
@@ -188,12 +209,15 @@ impl RulesService for Service {
         .insert(&txn)
         .await
         .on_unique(|| AppError::Conflict(format!("a rule named `{name}` exists")))?;
+        rule_channels::replace(&txn, created.id, &new.channels)
+            .await
+            .map_err(internal)?;
         let entry = AuditEntry::by(user, "rule_create", Outcome::Success)
             .target(created.name.clone())
             .details(json!({ "id": created.id, "kind": created.kind }));
         audit::record(&txn, entry).await.map_err(internal)?;
         txn.commit().await.map_err(internal)?;
-        Ok(created.into())
+        with_channels(&self.db, created).await
     }
 
     async fn update_rule(
@@ -259,6 +283,10 @@ impl RulesService for Service {
             model.suppress_secs = Set((secs != 0).then_some(secs));
             changed.push("suppress_secs");
         }
+        if let Some(channels) = &update.channels {
+            rule_channels::check(&self.db, channels).await?;
+            changed.push("channels");
+        }
         // A new updated_at is what makes the engine reload the rule.
         model.updated_at = Set(Utc::now());
         let txn = self.db.begin().await.map_err(internal)?;
@@ -274,12 +302,17 @@ impl RulesService for Service {
                 .await
                 .map_err(internal)?;
         }
+        if let Some(channels) = &update.channels {
+            rule_channels::replace(&txn, id, channels)
+                .await
+                .map_err(internal)?;
+        }
         let entry = AuditEntry::by(user, "rule_update", Outcome::Success)
             .target(saved.name.clone())
             .details(json!({ "id": id, "changed": changed }));
         audit::record(&txn, entry).await.map_err(internal)?;
         txn.commit().await.map_err(internal)?;
-        Ok(saved.into())
+        with_channels(&self.db, saved).await
     }
 
     async fn delete_rule(&self, user: &CurrentUser, id: i32) -> Result<(), AppError> {

@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 mod audit;
 mod auth;
+mod channels;
 mod logs;
 mod roles;
 mod rule_import;
@@ -37,6 +38,7 @@ use super::error::{ErrorBody, ErrorDetail};
         (name = "logs", description = "Sending logs and reading stored events"),
         (name = "alerts", description = "Alerts raised by detection and their triage"),
         (name = "rules", description = "Detection rules"),
+        (name = "notifications", description = "Notification channels"),
         (name = "audit", description = "Who did what, when, from where"),
         (name = "system", description = "The instance itself")
     )
@@ -90,6 +92,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::events))
         .routes(routes!(alerts::comments, alerts::add_comment))
         .routes(routes!(alerts::history))
+        .routes(routes!(channels::alert_notifications))
+        .routes(routes!(channels::list, channels::create))
+        .routes(routes!(channels::get, channels::update, channels::delete))
+        .routes(routes!(channels::test))
         .routes(routes!(audit::list))
         .routes(routes!(system::status))
 }
