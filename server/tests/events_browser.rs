@@ -10,8 +10,11 @@ use std::collections::HashSet;
 use http::StatusCode;
 use serde_json::{Value, json};
 
+use sea_orm::{ActiveModelTrait, Set};
+
 use common::TestDb;
 use common::logs::{NDJSON, get, ndjson, post, tokens};
+use server::store::{alert, alert_evidence};
 
 backend_suite!(
     export_writes_matching_rows_newest_first_with_formulas_defused,
@@ -339,4 +342,40 @@ async fn pages_render_results_facets_errors_and_events_as_text(db: TestDb) {
     assert!(!page.contains("<img src=x"), "{page}");
     let (status, _, _) = db.get_page("/events/99999999", &cookies).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An alert whose evidence names the event is listed on its page, its title as text.
+    let now = chrono::Utc::now();
+    let raised = alert::ActiveModel {
+        title: Set("<b>brute</b> force".into()),
+        rule_name: Set(Some("ssh brute force".into())),
+        severity: Set("high".into()),
+        status: Set("open".into()),
+        dedup_key: Set(String::new()),
+        event_count: Set(1),
+        first_seen: Set(now),
+        last_seen: Set(now),
+        evidence_count: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db.state.db)
+    .await
+    .unwrap();
+    alert_evidence::ActiveModel {
+        alert_id: Set(raised.id),
+        event_id: Set(id),
+    }
+    .insert(&db.state.db)
+    .await
+    .unwrap();
+    let (_, _, page) = db.get_page(&format!("/events/{id}"), &cookies).await;
+    assert!(
+        page.contains(&format!(
+            "#{} &lt;b&gt;brute&lt;/b&gt; force (open) · rule ssh brute force",
+            raised.id
+        )),
+        "{page}"
+    );
+    assert!(!page.contains("No alert names this event"), "{page}");
 }
