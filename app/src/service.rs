@@ -19,6 +19,7 @@ use crate::model::events::{Event, EventPage, EventQuery};
 pub trait VigilService:
     crate::model::alerts::AlertsService
     + crate::model::rules::RulesService
+    + crate::model::events::EventBrowserService
     + crate::model::notifications::NotificationsService
     + crate::model::backtest::BacktestService
     + Send

@@ -2,10 +2,12 @@
 
 mod account;
 pub mod admin;
+mod events;
 mod resource;
 mod system;
 
 pub use account::get_current_user;
+pub use events::{browse_events, get_event_detail};
 pub use resource::{JsonBytes, JsonResource, resource};
 pub use system::get_system_status;
 

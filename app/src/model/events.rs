@@ -156,6 +156,10 @@ pub struct EventQuery {
     /// Continue after this cursor (`next_cursor` of the previous page).
     #[serde(default)]
     pub cursor: Option<String>,
+    /// Go back to newer events: the page just before this cursor (`prev_cursor` of a page).
+    /// Not together with `cursor`.
+    #[serde(default)]
+    pub before: Option<String>,
 }
 
 /// A page of events, newest first.
@@ -165,6 +169,143 @@ pub struct EventPage {
     pub items: Vec<Event>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// Pass as `before` for the page of newer events; absent on the newest page.
+    #[serde(default)]
+    pub prev_cursor: Option<String>,
+}
+
+/// The fields the events browser counts values of, in the order it shows them.
+pub const FACET_FIELDS: [&str; 6] = [
+    "level",
+    "host",
+    "event_action",
+    "event_outcome",
+    "parser",
+    "source",
+];
+
+/// How many values of each facet are listed.
+pub const FACET_TOP: usize = 10;
+
+/// How many of the newest matching events the facet counts read at most.
+pub const FACET_SCAN_LIMIT: u64 = 10_000;
+
+/// One value of a facet and how many of the counted events have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetValue {
+    /// `None` for events without the field.
+    pub value: Option<String>,
+    pub count: u64,
+}
+
+/// The most frequent values of one field among the counted events, most frequent first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facet {
+    /// The field's name in the query language.
+    pub field: String,
+    pub values: Vec<FacetValue>,
+}
+
+/// Value counts over a search: [`FACET_TOP`] values of each of [`FACET_FIELDS`], read from at
+/// most [`FACET_SCAN_LIMIT`] of the newest matching events.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFacets {
+    pub facets: Vec<Facet>,
+    /// How many events were counted.
+    pub counted: u64,
+    /// More events match than were counted.
+    pub capped: bool,
+}
+
+/// An alert whose evidence includes a given event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedAlert {
+    pub id: i64,
+    pub title: String,
+    pub severity: String,
+    pub status: String,
+    pub rule_name: Option<String>,
+}
+
+/// The events browser's search, as its URL holds it: every field is a query parameter of
+/// `/events`, empty when absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSearch {
+    /// A query in Vigil's query language.
+    pub q: String,
+    /// `15m`, `1h`, `24h`, `7d` or `all`; empty means [`DEFAULT_RANGE`]. `from`/`to` win.
+    pub range: String,
+    /// RFC 3339 instants bounding the search.
+    pub from: String,
+    pub to: String,
+    /// Older than this position (`next_cursor`).
+    pub cursor: String,
+    /// Newer than this position (`prev_cursor`).
+    pub before: String,
+}
+
+/// The time ranges the browser offers, with their labels.
+pub const RANGES: [(&str, &str); 5] = [
+    ("15m", "Last 15 minutes"),
+    ("1h", "Last hour"),
+    ("24h", "Last 24 hours"),
+    ("7d", "Last 7 days"),
+    ("all", "Any time"),
+];
+
+/// The range of a search that names none.
+pub const DEFAULT_RANGE: &str = "24h";
+
+/// Events on one page of the browser.
+pub const BROWSE_PAGE_SIZE: u32 = 50;
+
+/// A query the parser refused, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryProblem {
+    pub message: String,
+    /// Characters before the offending spot, counted from 0.
+    pub position: usize,
+}
+
+/// What the events browser shows for one [`EventSearch`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventBrowse {
+    pub page: Option<EventPage>,
+    pub facets: Option<EventFacets>,
+    /// The query's syntax error; nothing was searched.
+    pub query_error: Option<QueryProblem>,
+    /// Another parameter that could not be read (a time, a cursor), named.
+    pub input_error: Option<String>,
+    /// The instants the search covered, as RFC 3339 (empty when unbounded), for the export.
+    pub from: String,
+    pub to: String,
+}
+
+/// One event and the alerts that name it as evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub event: Event,
+    pub alerts: Vec<RelatedAlert>,
+}
+
+/// What the events browser reads beyond the search itself; implemented by the server.
+#[async_trait::async_trait]
+pub trait EventBrowserService: Send + Sync + 'static {
+    /// Value counts over the events `query` finds (its `limit`, `cursor` and `before` are
+    /// ignored); `events.read`.
+    async fn event_facets(
+        &self,
+        user: &crate::model::auth::CurrentUser,
+        query: EventQuery,
+    ) -> Result<EventFacets, crate::error::AppError>;
+
+    /// The alerts whose evidence includes the event, newest first; empty for a caller without
+    /// `alerts.read`. Needs `events.read` and a readable event.
+    async fn event_alerts(
+        &self,
+        user: &crate::model::auth::CurrentUser,
+        id: i64,
+    ) -> Result<Vec<RelatedAlert>, crate::error::AppError>;
 }
 
 /// `POST /api/v1/logs/raw` as JSON: one raw line, or several separated by newlines.

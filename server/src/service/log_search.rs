@@ -34,11 +34,10 @@ impl Service {
         query: EventQuery,
     ) -> Result<EventPage, AppError> {
         self.authorize(user, Permission::EventsRead).await?;
-        let mut search = Search::parse(query, self.db.get_database_backend())?;
-        if !user.can(Permission::AuditRead) {
-            search.select = search.select.filter(Column::Source.ne(audit::SOURCE));
-        }
-        search.run(&self.db).await
+        Search::parse(query, self.db.get_database_backend())?
+            .readable_by(user)
+            .run(&self.db)
+            .await
     }
 
     pub(crate) async fn events_get(&self, user: &CurrentUser, id: i64) -> Result<Event, AppError> {
@@ -54,15 +53,18 @@ impl Service {
 }
 
 /// A validated search.
-struct Search {
-    select: Select<Entity>,
-    limit: usize,
-    after: Option<Position>,
+pub(super) struct Search {
+    /// The filters, unordered.
+    pub(super) select: Select<Entity>,
+    pub(super) limit: usize,
+    pub(super) after: Option<Position>,
+    /// Newer than this position: the page before it (`before`).
+    pub(super) before: Option<Position>,
 }
 
 /// Where a page ends: the last event's timestamp and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Position {
+pub(super) struct Position {
     timestamp: DateTime<Utc>,
     id: i64,
 }
@@ -136,38 +138,72 @@ fn filters(q: &EventQuery) -> Result<Option<Expr>, AppError> {
 }
 
 impl Search {
-    fn parse(q: EventQuery, backend: DbBackend) -> Result<Self, AppError> {
+    pub(super) fn parse(q: EventQuery, backend: DbBackend) -> Result<Self, AppError> {
+        Self::parse_with(q, backend, DEFAULT_LIMIT, MAX_LIMIT)
+    }
+
+    /// [`Search::parse`] with its own default and largest `limit`.
+    pub(super) fn parse_with(
+        q: EventQuery,
+        backend: DbBackend,
+        default_limit: u32,
+        max_limit: u32,
+    ) -> Result<Self, AppError> {
         let bad =
             |param: &str, why: String| AppError::BadRequest(format!("invalid {param}: {why}"));
-        let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(bad("limit", format!("must be between 1 and {MAX_LIMIT}")));
+        let limit = q.limit.unwrap_or(default_limit);
+        if !(1..=max_limit).contains(&limit) {
+            return Err(bad("limit", format!("must be between 1 and {max_limit}")));
         }
-        let mut select = Entity::find()
-            .order_by_desc(Column::Timestamp)
-            .order_by_desc(Column::Id);
+        let mut select = Entity::find();
         if let Some(expr) = filters(&q)? {
             select = select.filter(event_query::condition(&expr, backend));
         }
-        let after = q
-            .cursor
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(|c| {
-                Position::decode(c)
-                    .ok_or_else(|| bad("cursor", "use the next_cursor of a previous page".into()))
-            })
-            .transpose()?;
+        let cursor = |param: &str, value: &Option<String>, hint: &str| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(|c| Position::decode(c).ok_or_else(|| bad(param, hint.into())))
+                .transpose()
+        };
+        let after = cursor(
+            "cursor",
+            &q.cursor,
+            "use the next_cursor of a previous page",
+        )?;
+        let before = cursor(
+            "before",
+            &q.before,
+            "use the prev_cursor of a previous page",
+        )?;
+        if after.is_some() && before.is_some() {
+            return Err(bad(
+                "before",
+                "give either cursor or before, not both".into(),
+            ));
+        }
         Ok(Self {
             select,
             limit: limit as usize,
             after,
+            before,
         })
     }
 
+    /// Leaves out Vigil's own audit events unless `user` may read them.
+    pub(super) fn readable_by(mut self, user: &CurrentUser) -> Self {
+        if !user.can(Permission::AuditRead) {
+            self.select = self.select.filter(Column::Source.ne(audit::SOURCE));
+        }
+        self
+    }
+
     async fn run(self, db: &sea_orm::DatabaseConnection) -> Result<EventPage, AppError> {
-        let mut select = self.select;
+        if let Some(pos) = self.before {
+            return self.run_before(pos, db).await;
+        }
+        let mut select = self.select.newest_first();
         if let Some(pos) = self.after {
             select = select.filter(pos.before());
         }
@@ -177,19 +213,67 @@ impl Search {
             .all(db)
             .await
             .map_err(internal)?;
+        // A page reached through a cursor has newer events before it.
+        let prev = self
+            .after
+            .and_then(|_| rows.first().map(|r| Position::of(r).encode()));
         if rows.len() <= self.limit {
-            return Ok(page(rows, None));
+            return Ok(page(rows, None, prev));
         }
         rows.truncate(self.limit);
         let next = rows.last().map(|r| Position::of(r).encode());
-        Ok(page(rows, next))
+        Ok(page(rows, next, prev))
+    }
+
+    /// The page of events just newer than `pos`, still listed newest first.
+    async fn run_before(
+        self,
+        pos: Position,
+        db: &sea_orm::DatabaseConnection,
+    ) -> Result<EventPage, AppError> {
+        // The oldest events newer than `pos` first, then turned round.
+        let mut rows = self
+            .select
+            .filter(pos.after())
+            .order_by_asc(Column::Timestamp)
+            .order_by_asc(Column::Id)
+            .limit(self.limit as u64 + 1)
+            .all(db)
+            .await
+            .map_err(internal)?;
+        let more_newer = rows.len() > self.limit;
+        rows.truncate(self.limit);
+        rows.reverse();
+        let prev = more_newer
+            .then(|| rows.first().map(|r| Position::of(r).encode()))
+            .flatten();
+        // `pos` itself, and whatever is older, follows this page.
+        let next = rows.last().map(|r| Position::of(r).encode());
+        Ok(page(rows, next, prev))
     }
 }
 
-fn page(rows: Vec<bronze_event_data::Model>, next_cursor: Option<String>) -> EventPage {
+/// Newest first, as every listing of events is.
+pub(super) trait NewestFirst {
+    fn newest_first(self) -> Self;
+}
+
+impl NewestFirst for Select<Entity> {
+    fn newest_first(self) -> Self {
+        self.order_by_desc(Column::Timestamp)
+            .order_by_desc(Column::Id)
+    }
+}
+
+fn page(
+    rows: Vec<bronze_event_data::Model>,
+    next_cursor: Option<String>,
+    prev_cursor: Option<String>,
+) -> EventPage {
     EventPage {
         items: rows.into_iter().map(Event::from).collect(),
         next_cursor,
+        prev_cursor,
     }
 }
 
@@ -200,15 +284,26 @@ fn instant(value: &str) -> Result<DateTime<Utc>, String> {
 }
 
 impl Position {
-    fn of(row: &bronze_event_data::Model) -> Self {
+    pub(super) fn of(row: &bronze_event_data::Model) -> Self {
         Self {
             timestamp: row.timestamp,
             id: row.id,
         }
     }
 
+    /// Rows newer than this position.
+    fn after(self) -> Condition {
+        Condition::any()
+            .add(Column::Timestamp.gt(self.timestamp))
+            .add(
+                Condition::all()
+                    .add(Column::Timestamp.eq(self.timestamp))
+                    .add(Column::Id.gt(self.id)),
+            )
+    }
+
     /// Rows after this position in newest-first order.
-    fn before(self) -> Condition {
+    pub(super) fn before(self) -> Condition {
         Condition::any()
             .add(Column::Timestamp.lt(self.timestamp))
             .add(

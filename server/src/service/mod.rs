@@ -7,6 +7,8 @@ pub mod audit;
 pub mod auth;
 pub mod backtest;
 pub mod channels;
+mod event_browser;
+pub mod event_export;
 mod log_search;
 pub mod logs;
 mod port;

@@ -5,6 +5,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use app::error::AppError;
@@ -12,6 +13,7 @@ use app::model::events::{Event, EventPage, EventQuery, IngestSummary, RawLog};
 
 use crate::http::auth::AuthUser;
 use crate::http::{ApiError, AppState, ErrorBody};
+use crate::service::event_export;
 use crate::service::logs::{self, LogBody, RawBody};
 
 /// The largest body a log submission may have.
@@ -114,6 +116,43 @@ pub async fn search(
     AuthUser(user): AuthUser,
     query: Result<Query<EventQuery>, QueryRejection>,
 ) -> Result<Json<EventPage>, ApiError> {
+    let query = read_query(query)?;
+    Ok(Json(state.service.search_events(&user, query).await?))
+}
+
+/// The events a search finds as CSV, newest first, streamed as they are read: the same
+/// filters as `GET /api/v1/logs`, at most 100,000 rows (`limit` may ask for fewer; `cursor`
+/// starts after a position). Text cells that begin with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return are written with a leading `'` so spreadsheets read them as text.
+#[utoipa::path(get, path = "/api/v1/logs/export.csv", operation_id = "export_events", tag = "logs", security(("bearer" = [])),
+    params(EventQuery),
+    responses(
+        (status = 200, description = "CSV with a header row (RFC 4180, CRLF line ends)", content_type = "text/csv", body = String),
+        (status = 400, description = "An unknown parameter, or one that cannot be read (a query's syntax error with its position), named in the message", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    query: Result<Query<EventQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let query = read_query(query)?;
+    let stream = event_export::start(state.db.clone(), &user, query).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"vigil-events.csv\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// The search parameters, or a 400 naming the one that is wrong.
+fn read_query(query: Result<Query<EventQuery>, QueryRejection>) -> Result<EventQuery, AppError> {
     let Query(query) = query.map_err(|e| {
         let detail = e.body_text();
         let detail = detail.trim_start_matches("Failed to deserialize query string: ");
@@ -126,7 +165,7 @@ pub async fn search(
             None => AppError::BadRequest(format!("invalid query string: {detail}")),
         }
     })?;
-    Ok(Json(state.service.search_events(&user, query).await?))
+    Ok(query)
 }
 
 /// One stored event.

@@ -80,6 +80,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::revoke))
         .routes(routes!(logs::submit, logs::search))
         .routes(routes!(logs::submit_raw))
+        .routes(routes!(logs::export))
         .routes(routes!(logs::get))
         .routes(routes!(rules::list, rules::create))
         .routes(routes!(rule_import::import))
