@@ -59,7 +59,12 @@ pub const MALICIOUS_PROCESSES: &[&str] = &[
 pub fn malicious_process_query() -> String {
     MALICIOUS_PROCESSES
         .iter()
-        .flat_map(|p| [format!("process:{p}"), format!("process.command_line:*{p}*")])
+        .flat_map(|p| {
+            [
+                format!("process:{p}"),
+                format!("process.command_line:*{p}*"),
+            ]
+        })
         .collect::<Vec<_>>()
         .join(" OR ")
 }

@@ -471,5 +471,8 @@ fn known_malicious_processes_fire_on_program_and_command_line() {
     let hosts: Vec<&str> = det.ops.iter().map(|(_, op)| op.key.text.as_str()).collect();
     assert_eq!(hosts, ["host=web-01", "host=web-02"]);
     let (rule, op) = &det.ops[1];
-    assert_eq!(op.key.render(&rule.title), "Known malicious process on web-02");
+    assert_eq!(
+        op.key.render(&rule.title),
+        "Known malicious process on web-02"
+    );
 }
