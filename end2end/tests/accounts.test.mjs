@@ -17,7 +17,8 @@ for (const project of PROJECTS) {
         await signIn(page, USERS.admin);
         await page.getByRole('heading', { level: 1, name: 'Events' }).waitFor();
         assert.equal(new URL(page.url()).pathname, '/events', 'back where the visitor was going');
-        await page.getByText('admin', { exact: true }).waitFor();
+        // The signed-in user's name in the header (the events table may list it too).
+        await page.locator('.user-name', { hasText: 'admin' }).waitFor();
         await Promise.all([
           page.waitForURL((u) => u.pathname === '/login'),
           page.getByRole('button', { name: 'Sign out' }).click(),
