@@ -279,7 +279,8 @@ async fn a_receiver_down_at_first_gets_it_once(db: TestDb) {
         }
     })
     .await;
-    assert!(row.attempts > failing.attempts, "{row:?}");
+    // The attempt in flight when the receiver came up may be the one that delivers it.
+    assert!(row.attempts >= failing.attempts, "{row:?}");
     assert!(row.delivered_at.is_some());
     // Give a duplicate every chance to show.
     tokio::time::sleep(Duration::from_millis(1500)).await;
