@@ -141,7 +141,15 @@ async fn read_parts(headers: &HeaderMap, body: Body) -> Result<Vec<Part>, ApiErr
                 AppError::Invalid(format!("files: more than {MAX_FILES} in one import")).into(),
             );
         }
-        let name = field.file_name().or(field.name()).map(str::to_string);
+        // Every part is a file: a form field without a file name is a malformed upload.
+        let Some(name) = field.file_name().map(str::to_string) else {
+            return Err(AppError::Invalid(format!(
+                "files: part `{}` is not a file (it has no file name)",
+                field.name().unwrap_or_default()
+            ))
+            .into());
+        };
+        let name = Some(name);
         let yaml_name = name.as_deref().is_some_and(|n| {
             let n = n.to_ascii_lowercase();
             n.ends_with(".yml") || n.ends_with(".yaml")
