@@ -15,8 +15,6 @@ pub mod service;
 pub mod store;
 pub mod telemetry;
 
-use std::sync::Arc;
-
 use leptos::config::LeptosOptions;
 
 pub use http::{AppState, router};
@@ -38,19 +36,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let keys = auth::jwt::JwtKeys::new(&secret, "vigil", "vigil", config.access_token_ttl);
     let auth = service::auth::AuthSettings::new(keys, config.refresh_token_ttl)?;
     let ingest = ingest::IngestHandle::start(db.clone(), &config.ingest);
-    Ok(AppState {
-        service: Service::new(db.clone())
-            .with_notify(config.notify.clone())
-            .with_alert_feed(ingest.alert_feed().clone())
-            .shared(),
-        ingest,
-        db,
-        leptos,
-        metrics: telemetry::handle(),
-        auth,
-        auth_limiter: Arc::new(http::RateLimiter::new(config.auth_rate_limit)),
-        config: Arc::new(config),
-    })
+    let service = Service::new(ingest, auth).with_notify(config.notify.clone());
+    Ok(AppState::new(config, service, leptos, telemetry::handle()))
 }
 
 /// Leptos's site settings: `LEPTOS_*` variables when cargo-leptos provides them, with Vigil's

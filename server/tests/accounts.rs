@@ -50,7 +50,7 @@ async fn api_login(db: &TestDb, username: &str, password: &str) -> (StatusCode, 
 
 async fn create(db: &TestDb, username: &str, roles: &[&str]) {
     let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
-    server::service::users::create_user(&db.state.db, username, PASSWORD, &roles)
+    server::service::users::create_user(db.state.service().db(), username, PASSWORD, &roles)
         .await
         .unwrap();
 }
@@ -60,7 +60,7 @@ async fn login_failures(db: &TestDb, username: &str) -> u64 {
         .filter(audit_log::Column::Action.eq("login"))
         .filter(audit_log::Column::Outcome.eq("failure"))
         .filter(audit_log::Column::Target.eq(username))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap()
 }
@@ -89,7 +89,7 @@ async fn login_issues_tokens_and_me_tells_who_is_calling(db: TestDb) {
     let success = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("login"))
         .filter(audit_log::Column::Outcome.eq("success"))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(success, 1);
@@ -108,7 +108,7 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer(db: TestDb) {
     assert_eq!(login_failures(&db, "nobody").await, 0);
     let unknown = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("login"))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
         .into_iter()
@@ -155,7 +155,7 @@ async fn refresh_rotates_and_reuse_revokes_the_session(db: TestDb) {
     );
     let reuse = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("refresh_reuse"))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     // Both presentations after the theft are audited: the used token and the revoked one.
@@ -164,16 +164,12 @@ async fn refresh_rotates_and_reuse_revokes_the_session(db: TestDb) {
 
 async fn logout_ends_the_session_for_its_tokens(db: TestDb) {
     let t = db.sign_in("vera", &["viewer"]).await;
-    let other = server::service::auth::login(
-        &db.state.db,
-        &db.state.auth,
-        db.state.ingest.engine(),
-        "vera",
-        PASSWORD,
-        None,
-    )
-    .await
-    .unwrap();
+    let other = db
+        .state
+        .service()
+        .login("vera", PASSWORD, None)
+        .await
+        .unwrap();
     let req = Request::post("/api/v1/auth/logout")
         .header("authorization", format!("Bearer {}", t.access_token))
         .body(Body::empty())
@@ -293,7 +289,7 @@ async fn every_api_operation_refuses_bad_credentials(db: TestDb) {
     );
 
     let t = db.sign_in("root", &["admin"]).await;
-    let keys = &db.state.auth.keys;
+    let keys = &db.state.service().auth().keys;
     let (_, claims) = keys.verify(&t.access_token).unwrap();
     let forge = |edit: &dyn Fn(&mut AccessClaims)| {
         let mut c = claims.clone();
@@ -348,7 +344,7 @@ async fn every_api_operation_refuses_bad_credentials(db: TestDb) {
     }
     // User operations act on a bystander, so the admin never disables or resets itself.
     let bystander = server::service::users::create_user(
-        &db.state.db,
+        db.state.service().db(),
         "bystander",
         PASSWORD,
         &["viewer".into()],
@@ -378,7 +374,7 @@ async fn every_api_operation_refuses_bad_credentials(db: TestDb) {
     }
     let rejected = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("token_rejected"))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert!(rejected > 0, "rejected tokens are audited");
@@ -393,9 +389,14 @@ async fn roles_and_routes_match_the_snapshot(db: TestDb) {
         tokens.push((role, db.token(&format!("{role}-user"), &[role]).await));
     }
     // The objects the operations act on: a user, a custom role and an API token.
-    let target = create_user(&db.state.db, "target", PASSWORD, &["viewer".into()])
-        .await
-        .unwrap();
+    let target = create_user(
+        db.state.service().db(),
+        "target",
+        PASSWORD,
+        &["viewer".into()],
+    )
+    .await
+    .unwrap();
     let admin = &tokens[0].1;
     let role_id = {
         let req = Request::post("/api/v1/accounts/roles")
@@ -453,7 +454,7 @@ async fn roles_and_routes_match_the_snapshot(db: TestDb) {
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&db.state.db)
+    .insert(db.state.service().db())
     .await
     .unwrap();
     let mut table =
@@ -487,10 +488,14 @@ async fn roles_and_routes_match_the_snapshot(db: TestDb) {
 }
 
 async fn api_tokens_carry_their_own_scope(db: TestDb) {
-    let owner =
-        server::service::users::create_user(&db.state.db, "owner", PASSWORD, &["ingest".into()])
-            .await
-            .unwrap();
+    let owner = server::service::users::create_user(
+        db.state.service().db(),
+        "owner",
+        PASSWORD,
+        &["ingest".into()],
+    )
+    .await
+    .unwrap();
     let secret = server::auth::tokens::new_api_token();
     api_token::ActiveModel {
         name: Set("shipper".into()),
@@ -501,7 +506,7 @@ async fn api_tokens_carry_their_own_scope(db: TestDb) {
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&db.state.db)
+    .insert(db.state.service().db())
     .await
     .unwrap();
     let (status, _, body) = db.get_with("/api/v1/accounts/me", &secret).await;
@@ -513,14 +518,14 @@ async fn api_tokens_carry_their_own_scope(db: TestDb) {
         StatusCode::FORBIDDEN
     );
     let used = api_token::Entity::find()
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .unwrap();
     assert!(used.last_used_at.is_some());
     let mut revoked: api_token::ActiveModel = used.into();
     revoked.revoked_at = Set(Some(Utc::now()));
-    revoked.update(&db.state.db).await.unwrap();
+    revoked.update(db.state.service().db()).await.unwrap();
     assert_eq!(
         db.get_with("/api/v1/accounts/me", &secret).await.0,
         StatusCode::UNAUTHORIZED
@@ -644,16 +649,19 @@ async fn an_expired_browser_session_renews_silently(db: TestDb) {
     );
 
     // A refresh cookie that no longer works lands on the login page saying why.
-    server::service::auth::logout(
-        &db.state.db,
-        &server::service::auth::authenticate_access(&db.state.db, &db.state.auth, &t.access_token)
-            .await
-            .unwrap()
-            .unwrap(),
-        None,
-    )
-    .await
-    .unwrap();
+    db.state
+        .service()
+        .logout(
+            &db.state
+                .service()
+                .authenticate_access(&t.access_token)
+                .await
+                .unwrap()
+                .unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
     let (status, headers, _) = db
         .get_page("/alerts", &format!("vigil_refresh={}", t.refresh_token))
         .await;
@@ -693,7 +701,7 @@ async fn anonymous_visitors_are_sent_to_the_login_page(db: TestDb) {
 }
 
 async fn sign_in_attempts_are_rate_limited_per_address(db: TestDb) {
-    let limit = db.state.config.auth_rate_limit;
+    let limit = db.state.config().auth_rate_limit;
     // A different name each time, so that only the per-address limit applies.
     for i in 0..limit {
         let (status, _) = api_login(&db, &format!("nobody{i}"), "not the right passphrase").await;
@@ -712,7 +720,7 @@ async fn sign_in_attempts_are_rate_limited_per_address(db: TestDb) {
 
 async fn the_first_admin_is_created_once_with_a_private_password(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
-    let secret = server::service::users::bootstrap_admin(&db.state.db, dir.path(), None)
+    let secret = server::service::users::bootstrap_admin(db.state.service().db(), dir.path(), None)
         .await
         .unwrap()
         .expect("a password is generated on an empty database");
@@ -734,7 +742,7 @@ async fn the_first_admin_is_created_once_with_a_private_password(db: TestDb) {
     }
     let (status, _) = api_login(&db, "admin", &secret).await;
     assert_eq!(status, StatusCode::OK);
-    let again = server::service::users::bootstrap_admin(&db.state.db, dir.path(), None)
+    let again = server::service::users::bootstrap_admin(db.state.service().db(), dir.path(), None)
         .await
         .unwrap();
     assert!(again.is_none(), "never twice");
@@ -757,10 +765,9 @@ async fn cors_answers_only_configured_origins(db: TestDb) {
         "empty allowlist by default"
     );
 
-    let mut state = db.state.clone();
-    let mut config = (*state.config).clone();
+    let mut config = db.state.config().clone();
     config.cors_allowed_origins = vec!["https://console.example".into()];
-    state.config = std::sync::Arc::new(config);
+    let state = db.state.clone().with_config(config);
     let router = server::router(state);
     use tower::ServiceExt;
     let res = router

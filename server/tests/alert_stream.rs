@@ -150,7 +150,7 @@ async fn failure_rule(db: &TestDb) -> i64 {
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&db.state.db)
+    .insert(db.state.service().db())
     .await
     .unwrap();
     i64::from(saved.id)
@@ -160,7 +160,8 @@ async fn failure_rule(db: &TestDb) -> i64 {
 async fn ingest_failures(db: &TestDb, addresses: &[&str]) {
     let source = db
         .state
-        .ingest
+        .service()
+        .ingest()
         .source("stream-test", "test", json!({}))
         .await
         .unwrap();
@@ -178,7 +179,7 @@ async fn ingest_failures(db: &TestDb, addresses: &[&str]) {
     sub.reference_time = Some(reference);
     tokio::time::timeout(
         Duration::from_secs(60),
-        db.state.ingest.submit_and_wait(sub),
+        db.state.service().ingest().submit_and_wait(sub),
     )
     .await
     .expect("ingestion is never held up by the stream")

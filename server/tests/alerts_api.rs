@@ -23,7 +23,8 @@ backend_suite!(
 async fn submit(db: &TestDb, lines: &[String]) {
     let source = db
         .state
-        .ingest
+        .service()
+        .ingest()
         .source("api-test", "test", json!({}))
         .await
         .unwrap();
@@ -33,7 +34,8 @@ async fn submit(db: &TestDb, lines: &[String]) {
         .map(|l| RawLine::new(l.clone().into_bytes(), now))
         .collect();
     db.state
-        .ingest
+        .service()
+        .ingest()
         .submit_and_wait(Submission::new(source, ParserKind::Syslog, lines))
         .await
         .unwrap();
@@ -132,7 +134,7 @@ async fn bad_rule_definitions_name_the_problem(db: TestDb) {
     assert_eq!(body["enabled"], false);
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.is_in(["rule_create", "rule_update"]))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(audited, 2, "one create and one update succeeded");
@@ -363,7 +365,7 @@ async fn triage_changes_are_recorded_and_permitted(db: TestDb) {
     );
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.is_in(["alert_update", "alert_comment"]))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(

@@ -81,7 +81,7 @@ async fn baseline(db: &TestDb, token: &str, host: &str) {
 async fn builtin_rule_id(db: &TestDb) -> i32 {
     rule::Entity::find()
         .filter(rule::Column::BuiltinKey.eq(KEY))
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .expect("the built-in is seeded")
@@ -92,7 +92,7 @@ async fn alerts(db: &TestDb, rule_id: i32) -> Vec<alert::Model> {
     alert::Entity::find()
         .filter(alert::Column::RuleId.eq(rule_id))
         .order_by_asc(alert::Column::Id)
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
 }
@@ -109,7 +109,7 @@ async fn stored_between(db: &TestDb, host: &str, from: DateTime<Utc>, secs: i64)
         .filter(bronze_event_data::Column::Timestamp.gte(from))
         .filter(bronze_event_data::Column::Timestamp.lt(from + TimeDelta::seconds(secs)))
         .order_by_asc(bronze_event_data::Column::Id)
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
         .into_iter()
@@ -120,7 +120,7 @@ async fn stored_between(db: &TestDb, host: &str, from: DateTime<Utc>, secs: i64)
 async fn evidence(db: &TestDb, alert_id: i64) -> Vec<i64> {
     let mut ids: Vec<i64> = alert_evidence::Entity::find()
         .filter(alert_evidence::Column::AlertId.eq(alert_id))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
         .into_iter()
@@ -134,7 +134,7 @@ async fn evidence(db: &TestDb, alert_id: i64) -> Vec<i64> {
 /// (not above). new-01 sends 100 lines with no history (not warm). web-01's bucket 13 is
 /// ordinary again.
 async fn a_burst_raises_one_alert_at_the_line_past_the_baseline(db: TestDb) {
-    seed(&db.state.db).await.unwrap();
+    seed(db.state.service().db()).await.unwrap();
     let id = builtin_rule_id(&db).await;
     let shipper = db.token("shipper", &["ingest"]).await;
     for host in ["web-01", "db-01"] {
@@ -183,8 +183,8 @@ async fn a_burst_raises_one_alert_at_the_line_past_the_baseline(db: TestDb) {
 /// Replaces the app with a new one on the same database, after the old writer has stored
 /// everything and stopped.
 async fn restart(db: &mut TestDb) {
-    let config = (*db.state.config).clone();
-    let stopped = db.state.ingest.stopped();
+    let config = db.state.config().clone();
+    let stopped = db.state.service().ingest().stopped();
     let fresh = server::build_state(config).await.unwrap();
     drop(std::mem::replace(&mut db.state, fresh));
     tokio::time::timeout(Duration::from_secs(60), stopped)
@@ -195,7 +195,7 @@ async fn restart(db: &mut TestDb) {
 /// The burst of 80 lines is sent in three parts with a restart after 40 lines (before the
 /// firing) and one after 70 (after it): one alert, fired at the 61st line, holding all 80.
 async fn a_restart_neither_loses_nor_repeats_the_alert(mut db: TestDb) {
-    seed(&db.state.db).await.unwrap();
+    seed(db.state.service().db()).await.unwrap();
     let id = builtin_rule_id(&db).await;
     let shipper = db.token("shipper", &["ingest"]).await;
     baseline(&db, &shipper, "web-01").await;
@@ -326,7 +326,7 @@ async fn a_cpu_mean_anomaly_fires_when_its_bucket_closes(db: TestDb) {
         send_sample(&db, &shipper, "probe", "2026-11-30T00:00:00Z", 1.0).await;
         let held = detector_state::Entity::find()
             .filter(detector_state::Column::RuleId.eq(id))
-            .all(&db.state.db)
+            .all(db.state.service().db())
             .await
             .unwrap();
         if !held.is_empty() {
@@ -380,26 +380,26 @@ async fn a_cpu_mean_anomaly_fires_when_its_bucket_closes(db: TestDb) {
 
 /// A database seeded before the built-in existed has every other key in its ledger.
 async fn the_builtin_is_seeded_once_on_an_older_database(db: TestDb) {
-    seed(&db.state.db).await.unwrap();
+    seed(db.state.service().db()).await.unwrap();
     rule::Entity::delete_many()
         .filter(rule::Column::BuiltinKey.eq(KEY))
-        .exec(&db.state.db)
+        .exec(db.state.service().db())
         .await
         .unwrap();
     builtin_rule::Entity::delete_by_id(KEY.to_string())
-        .exec(&db.state.db)
+        .exec(db.state.service().db())
         .await
         .unwrap();
 
-    assert_eq!(seed(&db.state.db).await.unwrap(), 1);
+    assert_eq!(seed(db.state.service().db()).await.unwrap(), 1);
     let seeded = rule::Entity::find()
         .filter(rule::Column::BuiltinKey.eq(KEY))
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(seeded.kind, "anomaly");
     assert_eq!(seeded.name, "Event-rate anomaly per host");
     assert!(seeded.enabled);
-    assert_eq!(seed(&db.state.db).await.unwrap(), 0);
+    assert_eq!(seed(db.state.service().db()).await.unwrap(), 0);
 }

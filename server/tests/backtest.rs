@@ -35,10 +35,12 @@ const FROM: &str = "2026-03-01T00:00:00Z";
 const TO: &str = "2026-06-01T00:00:00Z";
 
 async fn brute_force_rule(db: &TestDb) -> rule::Model {
-    server::detect::builtin::seed(&db.state.db).await.unwrap();
+    server::detect::builtin::seed(db.state.service().db())
+        .await
+        .unwrap();
     rule::Entity::find()
         .filter(rule::Column::BuiltinKey.eq("ssh_brute_force"))
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .expect("the built-in pack has the SSH brute-force rule")
@@ -47,7 +49,8 @@ async fn brute_force_rule(db: &TestDb) -> rule::Model {
 async fn ingest_log(db: &TestDb) {
     let source = db
         .state
-        .ingest
+        .service()
+        .ingest()
         .source("corpus", "test", json!({}))
         .await
         .unwrap();
@@ -60,7 +63,12 @@ async fn ingest_log(db: &TestDb) {
             .collect();
         let mut sub = Submission::new(source.clone(), ParserKind::Syslog, raw);
         sub.reference_time = Some(reference);
-        db.state.ingest.submit_and_wait(sub).await.unwrap();
+        db.state
+            .service()
+            .ingest()
+            .submit_and_wait(sub)
+            .await
+            .unwrap();
     }
 }
 
@@ -77,7 +85,7 @@ async fn raw_lines(db: &TestDb, ids: &[i64]) -> Vec<String> {
     let mut rows = bronze_event_data::Entity::find()
         .filter(bronze_event_data::Column::Id.is_in(ids.iter().copied()))
         .order_by_asc(bronze_event_data::Column::Id)
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(rows.len(), ids.len(), "every evidence id is a stored event");
@@ -134,7 +142,7 @@ async fn a_backtest_finds_what_live_detection_raises_and_a_hunt_creates_it_once(
     ingest_log(&db).await;
     let raised = alert::Entity::find()
         .filter(alert::Column::RuleId.eq(brute.id))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(raised, 0, "the disabled rule raised nothing");
@@ -150,7 +158,7 @@ async fn a_backtest_finds_what_live_detection_raises_and_a_hunt_creates_it_once(
     .await;
     let stored = bronze_event_data::Entity::find()
         .filter(bronze_event_data::Column::Source.eq("corpus"))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(
@@ -205,7 +213,7 @@ async fn a_backtest_finds_what_live_detection_raises_and_a_hunt_creates_it_once(
     let mut live: BTreeMap<String, Summary> = BTreeMap::new();
     for a in alert::Entity::find()
         .filter(alert::Column::RuleId.eq(live_rule.id))
-        .all(&live_db.state.db)
+        .all(live_db.state.service().db())
         .await
         .unwrap()
     {
@@ -215,7 +223,7 @@ async fn a_backtest_finds_what_live_detection_raises_and_a_hunt_creates_it_once(
             .to_string();
         let evidence: Vec<i64> = alert_evidence::Entity::find()
             .filter(alert_evidence::Column::AlertId.eq(a.id))
-            .all(&live_db.state.db)
+            .all(live_db.state.service().db())
             .await
             .unwrap()
             .into_iter()
@@ -248,7 +256,7 @@ async fn a_backtest_finds_what_live_detection_raises_and_a_hunt_creates_it_once(
     assert_eq!(
         alert::Entity::find()
             .filter(alert::Column::RuleId.eq(live_rule.id))
-            .count(&live_db.state.db)
+            .count(live_db.state.service().db())
             .await
             .unwrap(),
         want.len() as u64
@@ -291,7 +299,7 @@ async fn a_backtest_finds_what_live_detection_raises_and_a_hunt_creates_it_once(
     assert_eq!(
         alert::Entity::find()
             .filter(alert::Column::RuleId.eq(brute.id))
-            .count(&db.state.db)
+            .count(db.state.service().db())
             .await
             .unwrap(),
         0,
@@ -323,7 +331,7 @@ async fn a_backtest_finds_what_live_detection_raises_and_a_hunt_creates_it_once(
     );
     let hunted = alert::Entity::find()
         .filter(alert::Column::RuleId.eq(brute.id))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(hunted.len(), want.len(), "each alert created once");
@@ -341,7 +349,7 @@ async fn a_backtest_finds_what_live_detection_raises_and_a_hunt_creates_it_once(
         let history: Vec<(String, Option<String>)> = alert_history::Entity::find()
             .filter(alert_history::Column::AlertId.eq(a.id))
             .order_by_asc(alert_history::Column::Id)
-            .all(&db.state.db)
+            .all(db.state.service().db())
             .await
             .unwrap()
             .into_iter()
@@ -357,7 +365,7 @@ async fn a_backtest_finds_what_live_detection_raises_and_a_hunt_creates_it_once(
     }
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("rule_hunt"))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(audited, 2, "each hunt is audited");

@@ -39,7 +39,7 @@ pub async fn add_rule(
         updated_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&db.state.db)
+    .insert(db.state.service().db())
     .await
     .unwrap()
 }
@@ -48,7 +48,8 @@ pub async fn add_rule(
 pub async fn submit(db: &TestDb, lines: &[String]) {
     let source = db
         .state
-        .ingest
+        .service()
+        .ingest()
         .source("detection-test", "test", json!({}))
         .await
         .unwrap();
@@ -58,7 +59,8 @@ pub async fn submit(db: &TestDb, lines: &[String]) {
         .map(|l| RawLine::new(l.clone().into_bytes(), now))
         .collect();
     db.state
-        .ingest
+        .service()
+        .ingest()
         .submit_and_wait(Submission::new(source, ParserKind::Syslog, lines))
         .await
         .unwrap();
@@ -75,7 +77,7 @@ fn failed(ip: &str, second: u32) -> String {
 async fn alerts(db: &TestDb) -> Vec<alert::Model> {
     alert::Entity::find()
         .order_by_asc(alert::Column::Id)
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
 }
@@ -119,7 +121,7 @@ async fn threshold_alert_carries_its_events_once(db: TestDb) {
 
     let evidence: Vec<i64> = alert_evidence::Entity::find()
         .filter(alert_evidence::Column::AlertId.eq(alert.id))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
         .into_iter()
@@ -127,7 +129,7 @@ async fn threshold_alert_carries_its_events_once(db: TestDb) {
         .collect();
     let events = bronze_event_data::Entity::find()
         .filter(bronze_event_data::Column::Id.is_in(evidence.clone()))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(events.len(), 6, "evidence names stored events");
@@ -137,20 +139,20 @@ async fn threshold_alert_carries_its_events_once(db: TestDb) {
     );
     let history = alert_history::Entity::find()
         .filter(alert_history::Column::AlertId.eq(alert.id))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(history[0].action, "created");
 
     // Event ids come from the counter, which names the last id handed out.
     let counter = id_sequence::Entity::find_by_id(id_sequence::EVENTS)
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .unwrap();
     let max = bronze_event_data::Entity::find()
         .order_by_desc(bronze_event_data::Column::Id)
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .unwrap();
@@ -178,7 +180,8 @@ async fn match_alerts_dedup_while_open(db: TestDb) {
     assert_eq!(found[0].title, "invalid user: 192.0.2.44");
 
     db.state
-        .db
+        .service()
+        .db()
         .execute_unprepared(&format!(
             "UPDATE alerts SET status = 'resolved', dedup_open = NULL WHERE id = {}",
             found[0].id
@@ -216,15 +219,18 @@ async fn rules_take_effect_without_a_restart(db: TestDb) {
 /// keeps its edit when Vigil starts again.
 async fn a_deleted_builtin_rule_is_not_seeded_again(db: TestDb) {
     use server::detect::builtin::{PACK, seed};
-    assert_eq!(seed(&db.state.db).await.unwrap(), PACK.len());
-    let all = rule::Entity::find().all(&db.state.db).await.unwrap();
+    assert_eq!(seed(db.state.service().db()).await.unwrap(), PACK.len());
+    let all = rule::Entity::find()
+        .all(db.state.service().db())
+        .await
+        .unwrap();
     assert_eq!(all.len(), PACK.len());
     let brute = all
         .iter()
         .find(|r| r.builtin_key.as_deref() == Some("ssh_brute_force"))
         .unwrap();
     rule::Entity::delete_by_id(brute.id)
-        .exec(&db.state.db)
+        .exec(db.state.service().db())
         .await
         .unwrap();
     let web = all
@@ -233,10 +239,13 @@ async fn a_deleted_builtin_rule_is_not_seeded_again(db: TestDb) {
         .unwrap();
     let mut edited: rule::ActiveModel = web.clone().into();
     edited.enabled = Set(false);
-    edited.update(&db.state.db).await.unwrap();
+    edited.update(db.state.service().db()).await.unwrap();
 
-    assert_eq!(seed(&db.state.db).await.unwrap(), 0);
-    let again = rule::Entity::find().all(&db.state.db).await.unwrap();
+    assert_eq!(seed(db.state.service().db()).await.unwrap(), 0);
+    let again = rule::Entity::find()
+        .all(db.state.service().db())
+        .await
+        .unwrap();
     assert_eq!(again.len(), PACK.len() - 1);
     assert!(
         again

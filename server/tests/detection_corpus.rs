@@ -28,17 +28,20 @@ async fn ssh_brute_force_alerts_follow_from_the_raw_lines(db: TestDb) {
         fails.windows(2).all(|p| p[0].0 <= p[1].0),
         "the simple computation assumes the file is in time order"
     );
-    server::detect::builtin::seed(&db.state.db).await.unwrap();
+    server::detect::builtin::seed(db.state.service().db())
+        .await
+        .unwrap();
     let brute = rule::Entity::find()
         .filter(rule::Column::BuiltinKey.eq("ssh_brute_force"))
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .unwrap();
 
     let source = db
         .state
-        .ingest
+        .service()
+        .ingest()
         .source("corpus", "test", json!({}))
         .await
         .unwrap();
@@ -51,12 +54,17 @@ async fn ssh_brute_force_alerts_follow_from_the_raw_lines(db: TestDb) {
             .collect();
         let mut sub = Submission::new(source.clone(), ParserKind::Syslog, raw);
         sub.reference_time = Some(reference);
-        db.state.ingest.submit_and_wait(sub).await.unwrap();
+        db.state
+            .service()
+            .ingest()
+            .submit_and_wait(sub)
+            .await
+            .unwrap();
     }
 
     let found: BTreeMap<String, (DateTime<Utc>, u64)> = alert::Entity::find()
         .filter(alert::Column::RuleId.eq(brute.id))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
         .into_iter()

@@ -359,14 +359,14 @@ async fn pages_render_results_facets_errors_and_events_as_text(db: TestDb) {
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&db.state.db)
+    .insert(db.state.service().db())
     .await
     .unwrap();
     alert_evidence::ActiveModel {
         alert_id: Set(raised.id),
         event_id: Set(id),
     }
-    .insert(&db.state.db)
+    .insert(db.state.service().db())
     .await
     .unwrap();
     let (_, _, page) = db.get_page(&format!("/events/{id}"), &cookies).await;

@@ -42,7 +42,7 @@ async fn readyz_follows_the_database(db: TestDb) {
     let json: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["checks"]["database"], "ok");
 
-    db.state.db.clone().close().await.unwrap();
+    db.state.service().db().clone().close().await.unwrap();
     let (status, _, body) = db.get("/readyz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     let json: Value = serde_json::from_str(&body).unwrap();
@@ -94,10 +94,9 @@ async fn metrics_require_the_metrics_token(db: TestDb) {
         "no token is configured on this server"
     );
 
-    let mut state = db.state.clone();
-    let mut config = (*state.config).clone();
+    let mut config = db.state.config().clone();
     config.metrics_token = Some(common::METRICS_TOKEN.to_string());
-    state.config = std::sync::Arc::new(config);
+    let state = db.state.clone().with_config(config);
     let get = |token: &str| {
         let req = Request::get("/metrics")
             .header("authorization", format!("Bearer {token}"))
@@ -133,7 +132,7 @@ async fn insert_event(db: &TestDb, message: &str) {
         fields: Set(serde_json::json!({})),
         ..Default::default()
     }
-    .insert(&db.state.db)
+    .insert(db.state.service().db())
     .await
     .unwrap();
 }
@@ -220,7 +219,7 @@ async fn dashboard_html_carries_its_data_without_javascript(db: TestDb) {
         .nth(1)
         .expect("the stat card is in the server-rendered HTML");
     let stored = server::store::bronze_event_data::Entity::find()
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert!(stored > 0);
@@ -326,9 +325,14 @@ async fn responses_carry_security_headers(db: TestDb) {
 }
 
 async fn migrations_seed_builtin_roles_and_are_idempotent(db: TestDb) {
-    let applied = server::store::migrate(&db.state.db).await.unwrap();
+    let applied = server::store::migrate(db.state.service().db())
+        .await
+        .unwrap();
     assert_eq!(applied, 0, "a second run applies nothing");
-    let roles = role::Entity::find().all(&db.state.db).await.unwrap();
+    let roles = role::Entity::find()
+        .all(db.state.service().db())
+        .await
+        .unwrap();
     let mut names: Vec<_> = roles.iter().map(|r| r.name.as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["admin", "analyst", "ingest", "viewer"]);
@@ -336,14 +340,14 @@ async fn migrations_seed_builtin_roles_and_are_idempotent(db: TestDb) {
     let admin = roles.iter().find(|r| r.name == "admin").unwrap();
     let admin_perms = role_permission::Entity::find()
         .filter(role_permission::Column::RoleId.eq(admin.id))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(admin_perms, 13);
     let ingest = roles.iter().find(|r| r.name == "ingest").unwrap();
     let ingest_perms: Vec<String> = role_permission::Entity::find()
         .filter(role_permission::Column::RoleId.eq(ingest.id))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
         .into_iter()
@@ -354,7 +358,7 @@ async fn migrations_seed_builtin_roles_and_are_idempotent(db: TestDb) {
 
 async fn created_users_hold_argon2id_hashes_and_roles(db: TestDb) {
     use server::service::users::{CreateUserError, create_user};
-    let conn = &db.state.db;
+    let conn = db.state.service().db();
     let user = create_user(
         conn,
         "alice",

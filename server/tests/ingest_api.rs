@@ -369,7 +369,7 @@ async fn permissions_separate_sending_from_reading(db: TestDb) {
     assert_eq!(db.get("/api/v1/logs").await.0, StatusCode::UNAUTHORIZED);
     let denied = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("permission_denied"))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(denied, 4, "every refusal is audited");

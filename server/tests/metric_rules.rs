@@ -22,7 +22,7 @@ backend_suite!(
 async fn alerts(db: &TestDb) -> Vec<alert::Model> {
     alert::Entity::find()
         .order_by_asc(alert::Column::Id)
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
 }
@@ -40,7 +40,7 @@ async fn add_builtin(db: &TestDb, key: &str) {
         updated_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&db.state.db)
+    .insert(db.state.service().db())
     .await
     .unwrap();
 }

@@ -132,7 +132,7 @@ async fn webhook_and_slack_receive_the_alert(db: TestDb) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(got.on("/hook").len(), 1);
     assert!(got.on("/pager").is_empty());
-    assert_eq!(outbox(&db.state.db).await.len(), 2);
+    assert_eq!(outbox(db.state.service().db()).await.len(), 2);
 }
 
 /// An e-mail channel over plain SMTP to aiosmtpd on loopback: the message has the severity and
@@ -251,7 +251,7 @@ async fn a_receiver_down_at_first_gets_it_once(db: TestDb) {
     create_rule(&db, &admin, json!([{ "channel_id": hook }])).await;
     let alert = raise(&db, "203.0.113.5").await;
 
-    let conn = db.state.db.clone();
+    let conn = db.state.service().db().clone();
     let failing = eventually(30, "failed attempts while the receiver is down", || {
         let conn = conn.clone();
         async move {
@@ -308,7 +308,7 @@ async fn the_rate_limit_holds_back_and_drops_nothing(db: TestDb) {
         .map(|i| invalid_user(&format!("192.0.2.{i}")))
         .collect();
     submit(&db, &lines).await;
-    let conn = db.state.db.clone();
+    let conn = db.state.service().db().clone();
     assert_eq!(outbox(&conn).await.len(), 8, "one message per alert");
 
     let got = receiver.got.clone();
@@ -445,7 +445,7 @@ async fn log_content_cannot_add_mail_headers(db: TestDb) {
     let hostile = "root\r\nBcc: evil@example.com\r\nX-Injected: yes";
     let line = json!({ "message": "hostile login", "user": hostile }).to_string();
     assert!(!line.contains('\n'), "one JSON line");
-    let conn = db.state.db.clone();
+    let conn = db.state.service().db().clone();
     let alert = eventually(60, "the alert", || {
         let (db, line, conn) = (&db, line.clone(), conn.clone());
         async move {

@@ -64,7 +64,7 @@ async fn channels_need_settings_manage(db: TestDb) {
     let denied = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("permission_denied"))
         .filter(audit_log::Column::Target.eq("settings.manage"))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(denied.len(), 12, "every refusal audited");
@@ -167,7 +167,7 @@ async fn channels_hide_the_password_and_rules_select_them(db: TestDb) {
     assert_eq!(changed["config"]["password_set"], true, "kept: {changed}");
     assert_eq!(changed["rate_limit_per_minute"], 5);
     let stored = notification_channel::Entity::find_by_id(id as i32)
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .unwrap();
@@ -175,7 +175,7 @@ async fn channels_hide_the_password_and_rules_select_them(db: TestDb) {
     let audit = audit_log::Entity::find()
         .filter(audit_log::Column::Action.starts_with("channel_"))
         .order_by_asc(audit_log::Column::Id)
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();

@@ -141,7 +141,7 @@ async fn mariadb_outage_of_30_s_pauses_then_catches_up_without_loss_or_duplicate
         processed_dir: dir.path().join("processed"),
         secrets_dir: dir.path().join("secrets"),
     };
-    let watch = Watch::start(watch_cfg.clone(), state.ingest.clone())
+    let watch = Watch::start(watch_cfg.clone(), state.service().ingest().clone())
         .await
         .unwrap();
     let file = watch_cfg.dir.join("app.json");

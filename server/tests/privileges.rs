@@ -31,7 +31,7 @@ backend_suite!(
 async fn user_id(db: &TestDb, name: &str) -> i32 {
     user::Entity::find()
         .filter(user::Column::Username.eq(name))
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .unwrap()
@@ -47,7 +47,7 @@ async fn a_session_belongs_to_its_user(db: TestDb) {
         .unwrap();
     assert_eq!(db.send(req).await.0, StatusCode::NO_CONTENT);
     // Alice's claims with Bob's live session: a session id is no key to another account.
-    let keys = &db.state.auth.keys;
+    let keys = &db.state.service().auth().keys;
     let (_, mut claims) = keys.verify(&alice.access_token).unwrap();
     let (_, bobs) = keys.verify(&bob.access_token).unwrap();
     claims.sid = bobs.sid;
@@ -68,7 +68,7 @@ async fn set_disabled(db: &TestDb, id: i32, disabled: bool) {
     user::Entity::update_many()
         .col_expr(user::Column::Disabled, Expr::value(disabled))
         .filter(user::Column::Id.eq(id))
-        .exec(&db.state.db)
+        .exec(db.state.service().db())
         .await
         .unwrap();
 }
@@ -148,7 +148,7 @@ async fn api_tokens_follow_their_creators_rights(db: TestDb) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(search(&db, &secret).await, StatusCode::UNAUTHORIZED);
     let token = api_token::Entity::find()
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .unwrap();
@@ -354,7 +354,7 @@ async fn nobody_grants_what_they_do_not_hold(db: TestDb) {
     let denied = audit_log::Entity::find()
         .filter(audit_log::Column::Outcome.eq("failure"))
         .filter(audit_log::Column::ActorName.is_in(["uma", "rex"]))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(denied.len(), 5, "every refusal is audited");
@@ -364,7 +364,7 @@ async fn audit_events_need_audit_read_and_hold_no_secrets(db: TestDb) {
     let admin = db.token("root", &["admin"]).await;
     let signed_in = db.sign_in("vera", &["viewer"]).await;
     let viewer = signed_in.access_token.clone();
-    let (_, claims) = db.state.auth.keys.verify(&viewer).unwrap();
+    let (_, claims) = db.state.service().auth().keys.verify(&viewer).unwrap();
     let from = |name: &str, password: &str| {
         let mut req = Request::post("/api/v1/auth/login")
             .header("content-type", "application/json")
@@ -424,10 +424,13 @@ async fn audit_events_need_audit_read_and_hold_no_secrets(db: TestDb) {
 
     // No event, and no audit record, keeps the mistyped password; no event keeps a session id.
     let events = bronze_event_data::Entity::find()
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap();
-    let records = audit_log::Entity::find().all(&db.state.db).await.unwrap();
+    let records = audit_log::Entity::find()
+        .all(db.state.service().db())
+        .await
+        .unwrap();
     let everything = format!("{events:?}{records:?}");
     assert!(
         !everything.contains("Tr0ub4dor"),

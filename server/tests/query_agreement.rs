@@ -372,7 +372,7 @@ fn query() -> impl Strategy<Value = Expr> {
 }
 
 async fn sql_and_memory_select_the_same_events(db: TestDb) {
-    let conn = db.state.db.clone();
+    let conn = db.state.service().db().clone();
     let backend = conn.get_database_backend();
     let config = Config {
         cases: QUERIES,

@@ -178,7 +178,7 @@ async fn staged_folder_imports_and_its_web_rule_raises_alerts(db: TestDb) {
     );
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("rule_create"))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     assert_eq!(audited as usize, imported);
@@ -287,9 +287,13 @@ async fn bad_yaml_is_refused_with_its_reason(db: TestDb) {
 }
 
 async fn builtin_web_rules_are_seeded_once_and_fire(db: TestDb) {
-    let first = server::detect::builtin::seed(&db.state.db).await.unwrap();
+    let first = server::detect::builtin::seed(db.state.service().db())
+        .await
+        .unwrap();
     assert_eq!(
-        server::detect::builtin::seed(&db.state.db).await.unwrap(),
+        server::detect::builtin::seed(db.state.service().db())
+            .await
+            .unwrap(),
         0
     );
     assert_eq!(first, server::detect::builtin::PACK.len());

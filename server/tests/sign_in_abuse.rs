@@ -63,26 +63,31 @@ async fn login_from(db: &TestDb, from: &str, username: &str, password: &str) -> 
 /// `db`'s state with a throttle whose backoff is an hour, so that no test depends on how fast
 /// its requests follow each other.
 fn patient(db: &TestDb, account_ceiling: u32) -> AppState {
-    let mut state = db.state.clone();
-    state.auth.throttle = Arc::new(LoginThrottle::new(Limits {
+    let mut auth = db.state.service().auth().clone();
+    auth.throttle = Arc::new(LoginThrottle::new(Limits {
         base_delay: std::time::Duration::from_secs(3600),
         max_delay: std::time::Duration::from_secs(7200),
         account_ceiling,
         ..Limits::default()
     }));
-    state
+    db.state.clone().with_auth(auth)
 }
 
 async fn create(db: &TestDb, username: &str) {
-    server::service::users::create_user(&db.state.db, username, PASSWORD, &["viewer".into()])
-        .await
-        .unwrap();
+    server::service::users::create_user(
+        db.state.service().db(),
+        username,
+        PASSWORD,
+        &["viewer".into()],
+    )
+    .await
+    .unwrap();
 }
 
 async fn audit(db: &TestDb, action: &str) -> Vec<audit_log::Model> {
     audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq(action))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
 }
@@ -226,7 +231,7 @@ async fn user_names_are_checked_before_the_lookup(db: TestDb) {
 }
 
 async fn ipv6_neighbours_share_one_limit(db: TestDb) {
-    let limit = db.state.config.auth_rate_limit;
+    let limit = db.state.config().auth_rate_limit;
     // Every request from another address of one /64, and for another name.
     for i in 0..limit {
         let from = format!("2001:db8:1:2::{:x}", i + 1);
@@ -254,7 +259,7 @@ fn forwarded(peer: &str, client: &str, username: &str) -> Request<Body> {
 }
 
 async fn forwarded_addresses_count_only_behind_trusted_proxies(db: TestDb) {
-    let limit = db.state.config.auth_rate_limit as usize;
+    let limit = db.state.config().auth_rate_limit as usize;
     // Without trusted proxies the header is the client's word and changes nothing.
     let router = db.router();
     let mut statuses = Vec::new();
@@ -269,10 +274,9 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(db: TestDb) {
     );
 
     // Behind a trusted proxy, each forwarded client counts on its own and is what is audited.
-    let mut state = db.state.clone();
-    let mut config = (*state.config).clone();
+    let mut config = db.state.config().clone();
     config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
-    state.config = Arc::new(config);
+    let state = db.state.clone().with_config(config);
     let router = server::router(state);
     for i in 0..=limit {
         let req = forwarded(

@@ -1,6 +1,7 @@
 //! Password guessing against Vigil's own sign-in raises an alert like any other attack, on
 //! SQLite and on MariaDB through the real router: the audit records of failed sign-ins are
-//! evaluated by the built-in "Brute force against Vigil sign-in" rule.
+//! evaluated by the built-in "Brute force against Vigil sign-in" rule. Every other audit record
+//! (administration, denied permissions) reaches detection the same way.
 
 mod common;
 
@@ -19,6 +20,7 @@ use server::store::bronze_event_data;
 backend_suite!(
     ten_failed_sign_ins_from_one_address_raise_one_alert,
     nine_failed_sign_ins_raise_none,
+    administration_and_denials_reach_detection,
 );
 
 const RULE: &str = "Brute force against Vigil sign-in";
@@ -62,7 +64,7 @@ async fn failures_stored_from(db: &TestDb, from: &str) -> Vec<i64> {
         .filter(bronze_event_data::Column::EventAction.eq("vigil_login"))
         .filter(bronze_event_data::Column::EventOutcome.eq("failure"))
         .filter(bronze_event_data::Column::SourceIp.eq(from))
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
         .into_iter()
@@ -72,7 +74,9 @@ async fn failures_stored_from(db: &TestDb, from: &str) -> Vec<i64> {
 
 async fn ten_failed_sign_ins_from_one_address_raise_one_alert(db: TestDb) {
     assert_eq!(
-        server::detect::builtin::seed(&db.state.db).await.unwrap(),
+        server::detect::builtin::seed(db.state.service().db())
+            .await
+            .unwrap(),
         server::detect::builtin::PACK.len()
     );
     let admin = db.token("root", &["admin"]).await;
@@ -116,11 +120,86 @@ async fn ten_failed_sign_ins_from_one_address_raise_one_alert(db: TestDb) {
 }
 
 async fn nine_failed_sign_ins_raise_none(db: TestDb) {
-    server::detect::builtin::seed(&db.state.db).await.unwrap();
+    server::detect::builtin::seed(db.state.service().db())
+        .await
+        .unwrap();
     let admin = db.token("root", &["admin"]).await;
     for n in 0..9 {
         fail_sign_in(&db, "198.51.100.9", n).await;
     }
     assert_eq!(failures_stored_from(&db, "198.51.100.9").await.len(), 9);
     assert_eq!(rule_alerts(&db, &admin).await, Vec::<Value>::new());
+}
+
+/// Creates a match rule on audit events of `action`, grouped by the acting user.
+async fn audit_rule(db: &TestDb, token: &str, name: &str, action: &str) {
+    let (status, body) = db
+        .json(
+            "POST",
+            "/api/v1/rules",
+            token,
+            Some(json!({
+                "name": name, "kind": "match", "severity": "medium",
+                "definition": {"query": format!("source:vigil AND event_action:vigil_{action}"),
+                               "group_by": ["user_name"], "title": "{user_name} did it"},
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// The alerts of rule `name`, through the API.
+async fn alerts_of(db: &TestDb, token: &str, name: &str) -> Vec<Value> {
+    let page = get(db, "/api/v1/alerts?limit=100", token).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["rule_name"] == name)
+        .cloned()
+        .collect()
+}
+
+async fn administration_and_denials_reach_detection(db: TestDb) {
+    let admin = db.token("root", &["admin"]).await;
+    let viewer = db.token("vic", &["viewer"]).await;
+    audit_rule(&db, &admin, "Roles created", "role_create").await;
+    audit_rule(&db, &admin, "Denied", "permission_denied").await;
+    // The engine reads rules at most once a second: act until the first alert shows.
+    let mut n = 0;
+    while alerts_of(&db, &admin, "Roles created").await.is_empty() {
+        let (status, body) = db
+            .json(
+                "POST",
+                "/api/v1/accounts/roles",
+                &admin,
+                Some(json!({"name": format!("role{n}"), "permissions": ["events.read"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        n += 1;
+        assert!(n < 40, "no alert for role creation");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let (status, _) = db
+        .json("GET", "/api/v1/accounts/users", &viewer, None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let created = alerts_of(&db, &admin, "Roles created").await;
+    assert_eq!(created.len(), 1, "{created:?}");
+    assert_eq!(created[0]["title"], "root did it");
+    let id = created[0]["id"].as_i64().unwrap();
+    let evidence = get(&db, &format!("/api/v1/alerts/{id}/events"), &admin).await;
+    let evidence = evidence.as_array().unwrap();
+    assert!(!evidence.is_empty());
+    for event in evidence {
+        assert_eq!(event["event_action"], "vigil_role_create", "{event}");
+        assert_eq!(event["source"], "vigil", "{event}");
+    }
+    // The rule was loaded before the denial happened, so the denial is evaluated at once.
+    let denied = alerts_of(&db, &admin, "Denied").await;
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    assert_eq!(denied[0]["title"], "vic did it");
+    assert_eq!(denied[0]["event_count"], 1);
 }

@@ -30,7 +30,7 @@ fn config(dir: &Path, mode: WatchMode, patterns: &[&str]) -> WatchConfig {
 }
 
 async fn start(db: &TestDb, cfg: &WatchConfig) -> Watch {
-    Watch::start(cfg.clone(), db.state.ingest.clone())
+    Watch::start(cfg.clone(), db.state.service().ingest().clone())
         .await
         .expect("watch starts")
 }
@@ -39,7 +39,7 @@ async fn start(db: &TestDb, cfg: &WatchConfig) -> Watch {
 async fn counts(db: &TestDb) -> (u64, u64) {
     let rows = events::Entity::find()
         .filter(events::Column::Source.eq("watch"))
-        .count(&db.state.db)
+        .count(db.state.service().db())
         .await
         .unwrap();
     let distinct: Vec<String> = events::Entity::find()
@@ -48,7 +48,7 @@ async fn counts(db: &TestDb) -> (u64, u64) {
         .filter(events::Column::Source.eq("watch"))
         .distinct()
         .into_tuple()
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap();
     (rows, distinct.len() as u64)
@@ -99,7 +99,7 @@ async fn tails_appended_lines_and_flushes_an_unterminated_last_line(db: TestDb) 
     assert_eq!(settle(&db, 161).await, (161, 161));
     let last = events::Entity::find()
         .filter(events::Column::UserName.eq("alice"))
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .expect("the unterminated line is stored");
@@ -231,7 +231,7 @@ async fn drop_mode_moves_ingested_files(db: TestDb) {
     // Their checkpoints went with them (removed right after each move).
     let file_checkpoints = || async {
         server::store::checkpoint::Entity::find()
-            .all(&db.state.db)
+            .all(db.state.service().db())
             .await
             .unwrap()
             .into_iter()
@@ -282,7 +282,7 @@ async fn raws(db: &TestDb) -> Vec<(String, i32)> {
     events::Entity::find()
         .filter(events::Column::Source.eq("watch"))
         .order_by_asc(events::Column::Id)
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
         .into_iter()
@@ -414,8 +414,8 @@ async fn hooks_run_between_parsing_and_storing_and_stale_checkpoints_go() {
     let db = TestDb::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
     let ingest = server::ingest::IngestHandle::start_with_hooks(
-        db.state.db.clone(),
-        &db.state.config.ingest,
+        db.state.service().db().clone(),
+        &db.state.config().ingest,
         vec![std::sync::Arc::new(Tagger)],
     );
     let cfg = config(dir.path(), WatchMode::Tail, &["*.log"]);
@@ -425,7 +425,7 @@ async fn hooks_run_between_parsing_and_storing_and_stale_checkpoints_go() {
     assert_eq!(settle(&db, 10).await, (10, 10));
     let row = events::Entity::find()
         .filter(events::Column::UserName.eq("t3"))
-        .one(&db.state.db)
+        .one(db.state.service().db())
         .await
         .unwrap()
         .unwrap();
@@ -438,7 +438,7 @@ async fn hooks_run_between_parsing_and_storing_and_stale_checkpoints_go() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let paths = loop {
         let paths: Vec<String> = server::store::checkpoint::Entity::find()
-            .all(&db.state.db)
+            .all(db.state.service().db())
             .await
             .unwrap()
             .into_iter()

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::auth::Permission;
+use super::auth::{CurrentUser, Permission};
+use crate::error::AppError;
 
 /// A user as administrators see it; never carries the password hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -188,4 +189,70 @@ pub struct AuditPage {
     pub items: Vec<AuditRecord>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<i64>,
+}
+
+/// User administration; implemented by the server.
+#[async_trait::async_trait]
+pub trait UsersService: Send + Sync + 'static {
+    /// All users; `users.manage`.
+    async fn list_users(&self, user: &CurrentUser) -> Result<Vec<UserSummary>, AppError>;
+    /// One user; `users.manage`.
+    async fn get_user(&self, user: &CurrentUser, id: i32) -> Result<UserSummary, AppError>;
+    /// Creates a user; `users.manage`.
+    async fn create_user(&self, user: &CurrentUser, new: NewUser) -> Result<CreatedUser, AppError>;
+    /// Changes a user; `users.manage`. Role changes and disabling end the user's sessions.
+    async fn update_user(
+        &self,
+        user: &CurrentUser,
+        id: i32,
+        update: UserUpdate,
+    ) -> Result<UserSummary, AppError>;
+    /// Sets a new password and ends the user's sessions; `users.manage`.
+    async fn reset_password(
+        &self,
+        user: &CurrentUser,
+        id: i32,
+        reset: PasswordReset,
+    ) -> Result<PasswordResetResult, AppError>;
+}
+
+/// Role administration; implemented by the server.
+#[async_trait::async_trait]
+pub trait RolesService: Send + Sync + 'static {
+    /// All roles; `roles.manage` or `users.manage` (to assign them).
+    async fn list_roles(&self, user: &CurrentUser) -> Result<Vec<RoleView>, AppError>;
+    /// Creates a custom role; `roles.manage`.
+    async fn create_role(&self, user: &CurrentUser, new: NewRole) -> Result<RoleView, AppError>;
+    /// Changes a custom role; `roles.manage`. Its holders' sessions end.
+    async fn update_role(
+        &self,
+        user: &CurrentUser,
+        id: i32,
+        update: RoleUpdate,
+    ) -> Result<RoleView, AppError>;
+    /// Deletes a custom role; `roles.manage`. Its holders' sessions end.
+    async fn delete_role(&self, user: &CurrentUser, id: i32) -> Result<(), AppError>;
+}
+
+/// API token administration; implemented by the server.
+#[async_trait::async_trait]
+pub trait TokensService: Send + Sync + 'static {
+    /// All API tokens; `tokens.manage`.
+    async fn list_tokens(&self, user: &CurrentUser) -> Result<Vec<ApiTokenView>, AppError>;
+    /// Creates an API token and returns its secret once; `tokens.manage`.
+    async fn create_token(
+        &self,
+        user: &CurrentUser,
+        new: NewApiToken,
+    ) -> Result<CreatedApiToken, AppError>;
+    /// Revokes an API token; `tokens.manage`.
+    async fn revoke_token(&self, user: &CurrentUser, id: i32) -> Result<ApiTokenView, AppError>;
+}
+
+/// Reading the audit trail; implemented by the server.
+#[async_trait::async_trait]
+pub trait AuditService: Send + Sync + 'static {
+    /// Reads the audit log, newest first; `audit.read`.
+    async fn audit_log(&self, user: &CurrentUser, query: AuditQuery)
+    -> Result<AuditPage, AppError>;
 }

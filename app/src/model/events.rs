@@ -32,7 +32,7 @@ impl EventFlag {
     ];
 
     /// The flag's bit in the stored `flags` column.
-    pub fn bit(self) -> u32 {
+    pub const fn bit(self) -> u32 {
         match self {
             Self::Truncated => 1,
             Self::InvalidUtf8 => 2,
@@ -286,6 +286,24 @@ pub struct EventBrowse {
 pub struct EventDetail {
     pub event: Event,
     pub alerts: Vec<RelatedAlert>,
+}
+
+/// Finding stored events; implemented by the server.
+#[async_trait::async_trait]
+pub trait EventsService: Send + Sync + 'static {
+    /// Finds stored events, newest first, one page at a time; `events.read`. Unreadable
+    /// filters are `BadRequest` naming the parameter.
+    async fn search_events(
+        &self,
+        user: &crate::model::auth::CurrentUser,
+        query: EventQuery,
+    ) -> Result<EventPage, crate::error::AppError>;
+    /// One stored event; `events.read`.
+    async fn get_event(
+        &self,
+        user: &crate::model::auth::CurrentUser,
+        id: i64,
+    ) -> Result<Event, crate::error::AppError>;
 }
 
 /// What the events browser reads beyond the search itself; implemented by the server.

@@ -8,6 +8,6 @@ pub mod backtest;
 pub mod events;
 pub mod notifications;
 pub mod rules;
-mod system;
+pub mod system;
 
 pub use system::{DatabaseBackend, SystemStatus};

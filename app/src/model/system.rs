@@ -3,6 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::error::AppError;
+use crate::model::auth::CurrentUser;
+
 /// The kind of database Vigil stores its data in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -28,4 +31,11 @@ pub struct SystemStatus {
     pub alerts_open: u64,
     /// Number of detection rules, enabled or not.
     pub rules_total: u64,
+}
+
+/// What the instance says about itself; implemented by the server.
+#[async_trait::async_trait]
+pub trait SystemService: Send + Sync + 'static {
+    /// A snapshot of the instance for the dashboard; needs `events.read`.
+    async fn system_status(&self, user: &CurrentUser) -> Result<SystemStatus, AppError>;
 }

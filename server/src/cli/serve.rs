@@ -27,7 +27,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let ingest_config = config.ingest.clone();
     let notify_settings = config.notify.clone();
     let state = crate::build_state(config).await?;
-    let seeded = crate::detect::builtin::seed(&state.db).await?;
+    let seeded = crate::detect::builtin::seed(state.service().db()).await?;
     if seeded > 0 {
         tracing::info!(rules = seeded, "built-in detection rules created");
     }
@@ -36,7 +36,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .filter(|p| !p.is_empty());
     let configured_given = configured.is_some();
     if let Some(secret) =
-        crate::service::users::bootstrap_admin(&state.db, &data_dir, configured).await?
+        crate::service::users::bootstrap_admin(state.service().db(), &data_dir, configured).await?
     {
         let file = crate::data_dir::secrets_dir(&data_dir)
             .join(crate::service::users::INITIAL_ADMIN_PASSWORD_FILE);
@@ -55,8 +55,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     } else if configured_given {
         tracing::info!("user admin exists or was created from VIGIL_ADMIN_PASSWORD");
     }
-    let _notify = crate::alerting::notify::start(state.db.clone(), notify_settings);
-    let syslog = crate::ingest::syslog::start(&ingest_config, &state.ingest).await?;
+    let _notify = crate::alerting::notify::start(state.service().db().clone(), notify_settings);
+    let syslog = crate::ingest::syslog::start(&ingest_config, state.service().ingest()).await?;
     for (transport, address) in [("udp", syslog.udp), ("tcp", syslog.tcp)] {
         match address {
             Some(address) => {
@@ -66,11 +66,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
     }
     let watch = match ingest_config.watch.clone() {
-        Some(watch) => Some(crate::ingest::watch::Watch::start(watch, state.ingest.clone()).await?),
+        Some(watch) => {
+            Some(crate::ingest::watch::Watch::start(watch, state.service().ingest().clone()).await?)
+        }
         None => None,
     };
     // Resolves once the writer has stored everything; holds no handle that would keep it open.
-    let ingest_stopped = state.ingest.stopped();
+    let ingest_stopped = state.service().ingest().stopped();
     let app = crate::router(state);
     let listener = TcpListener::bind(listen)
         .await

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod group;
 pub mod match_rule;
 pub mod metric;
+pub mod output;
 pub mod sequence;
 pub mod sigma;
 pub mod sigma_rule;

@@ -18,7 +18,7 @@ use app::model::auth::CurrentUser;
 
 use super::{ApiError, AppState};
 use crate::auth::tokens::API_TOKEN_PREFIX;
-use crate::service::audit::{self, AuditEntry, Outcome};
+use crate::service::audit::{AuditEntry, Outcome};
 use crate::service::auth as sessions;
 
 pub const ACCESS_COOKIE: &str = "vigil_access";
@@ -121,16 +121,16 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return next.run(req).await;
     }
     let ip = client_ip(req.extensions());
-    let db = &state.db;
-    let settings = &state.auth;
+    let service = &state.backend;
+    let settings = service.auth();
     let mut found = Authenticated::default();
     let mut set_cookies: Option<[HeaderValue; 2]> = None;
 
     if let Some(token) = bearer(req.headers()) {
         let result = if token.starts_with(API_TOKEN_PREFIX) {
-            sessions::authenticate_api_token(db, token).await
+            service.authenticate_api_token(token).await
         } else {
-            sessions::authenticate_access(db, settings, token).await
+            service.authenticate_access(token).await
         };
         match result {
             Ok(Ok(user)) => found.user = Some(user),
@@ -147,7 +147,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                         .from_ip(ip.clone())
                         .target(req.uri().path().to_string())
                         .details(json!({ "reason": rejection.as_str(), "count": count }));
-                    if let Err(e) = audit::record(db, entry).await {
+                    if let Err(e) = service.audit(entry).await {
                         return ApiError::from(e).into_response();
                     }
                 }
@@ -156,7 +156,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
     } else {
         if let Some(token) = cookie(req.headers(), ACCESS_COOKIE) {
-            match sessions::authenticate_access(db, settings, token).await {
+            match service.authenticate_access(token).await {
                 Ok(Ok(user)) => found.user = Some(user),
                 Ok(Err(_)) => found.session_expired = true,
                 Err(e) => return ApiError::from(e).into_response(),
@@ -166,19 +166,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             && let Some(refresh) = cookie(req.headers(), REFRESH_COOKIE)
         {
             let refresh = refresh.to_string();
-            match sessions::refresh(
-                db,
-                settings,
-                &refresh,
-                ip.clone(),
-                Some(BROWSER_REFRESH_GRACE),
-            )
-            .await
+            match service
+                .refresh(&refresh, ip.clone(), Some(BROWSER_REFRESH_GRACE))
+                .await
             {
                 Ok(tokens) => {
-                    if let Ok(Ok(user)) =
-                        sessions::authenticate_access(db, settings, &tokens.access_token).await
-                    {
+                    if let Ok(Ok(user)) = service.authenticate_access(&tokens.access_token).await {
                         found.user = Some(user);
                         found.session_expired = false;
                     }

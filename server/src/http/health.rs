@@ -28,12 +28,12 @@ async fn healthz() -> impl IntoResponse {
 
 /// The process can serve: its database answers and ingestion is not held up.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let ingestion = if state.ingest.paused() {
+    let ingestion = if state.backend.ingest().paused() {
         "paused"
     } else {
         "ok"
     };
-    match state.db.ping().await {
+    match state.backend.db().ping().await {
         Ok(()) if ingestion == "ok" => (
             StatusCode::OK,
             Json(

@@ -13,7 +13,6 @@ use app::error::AppError;
 
 use super::auth::{Authenticated, ClientIp, session_cookies, urlencode};
 use super::{ApiError, AppState};
-use crate::service::auth as sessions;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -67,16 +66,7 @@ async fn login(
 ) -> Response {
     let next = safe_next(form.next.as_deref());
     let username = form.username.trim();
-    match sessions::login(
-        &state.db,
-        &state.auth,
-        state.ingest.engine(),
-        username,
-        &form.password,
-        ip,
-    )
-    .await
-    {
+    match state.backend.login(username, &form.password, ip).await {
         Ok(tokens) => {
             let mut res = Redirect::to(&next).into_response();
             for c in session_cookies(&state, Some(&tokens)) {
@@ -105,7 +95,7 @@ async fn logout(
     axum::Extension(auth): axum::Extension<Authenticated>,
 ) -> Response {
     if let Some(user) = &auth.user
-        && let Err(err) = sessions::logout(&state.db, user, ip).await
+        && let Err(err) = state.backend.logout(user, ip).await
     {
         return ApiError::from(err).into_response();
     }

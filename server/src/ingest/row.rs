@@ -3,36 +3,17 @@
 
 use app::query::{Column, EventFields};
 use chrono::{DateTime, Utc};
-use sea_orm::{DbBackend, Statement, Value};
+use sea_orm::{DbBackend, EntityName, IdenStatic, Iterable, Statement, Value};
 
 use crate::parse::ParsedEvent;
+use crate::store::bronze_event_data::Column as StoredColumn;
 
-/// The columns of `bronze_event_data` in insert order. The id is Vigil's own (see
-/// [`super::ids`]), never the database's auto-increment.
-const COLUMNS: [&str; 22] = [
-    "id",
-    "timestamp",
-    "received_at",
-    "host",
-    "source_ip",
-    "source_port",
-    "destination_ip",
-    "destination_port",
-    "user_name",
-    "event_category",
-    "event_action",
-    "event_outcome",
-    "level",
-    "process",
-    "pid",
-    "message",
-    "raw",
-    "parser",
-    "source",
-    "flags",
-    "repeat_count",
-    "fields",
-];
+/// The columns of `bronze_event_data`, in insert order: the entity's, so a new column is added
+/// in one place (and [`EventRow::value`] does not compile until it is given a value). The id is
+/// Vigil's own (see [`super::ids`]), never the database's auto-increment.
+fn columns() -> impl Iterator<Item = StoredColumn> {
+    StoredColumn::iter()
+}
 
 /// SQLite allows 32766 bound parameters per statement.
 const SQLITE_MAX_PARAMS: usize = 32_766;
@@ -151,29 +132,32 @@ impl EventRow {
             + self.fields.len() * 48
     }
 
-    fn push_values(&self, id: i64, out: &mut Vec<Value>) {
-        out.push(id.into());
-        out.push(self.timestamp.into());
-        out.push(self.received_at.into());
-        out.push(self.host.clone().into());
-        out.push(self.source_ip.clone().into());
-        out.push(self.source_port.into());
-        out.push(self.destination_ip.clone().into());
-        out.push(self.destination_port.into());
-        out.push(self.user_name.clone().into());
-        out.push(self.event_category.clone().into());
-        out.push(self.event_action.clone().into());
-        out.push(self.event_outcome.clone().into());
-        out.push(self.level.clone().into());
-        out.push(self.process.clone().into());
-        out.push(self.pid.into());
-        out.push(self.message.clone().into());
-        out.push(self.raw.clone().into());
-        out.push(self.parser.to_string().into());
-        out.push(self.source.to_string().into());
-        out.push((self.flags as i32).into());
-        out.push((self.repeat_count.min(i32::MAX as u32) as i32).into());
-        out.push(serde_json::Value::Object(self.fields.clone()).into());
+    /// The value stored in `column` for this row, stored with `id`.
+    fn value(&self, id: i64, column: StoredColumn) -> Value {
+        match column {
+            StoredColumn::Id => id.into(),
+            StoredColumn::Timestamp => self.timestamp.into(),
+            StoredColumn::ReceivedAt => self.received_at.into(),
+            StoredColumn::Host => self.host.clone().into(),
+            StoredColumn::SourceIp => self.source_ip.clone().into(),
+            StoredColumn::SourcePort => self.source_port.into(),
+            StoredColumn::DestinationIp => self.destination_ip.clone().into(),
+            StoredColumn::DestinationPort => self.destination_port.into(),
+            StoredColumn::UserName => self.user_name.clone().into(),
+            StoredColumn::EventCategory => self.event_category.clone().into(),
+            StoredColumn::EventAction => self.event_action.clone().into(),
+            StoredColumn::EventOutcome => self.event_outcome.clone().into(),
+            StoredColumn::Level => self.level.clone().into(),
+            StoredColumn::Process => self.process.clone().into(),
+            StoredColumn::Pid => self.pid.into(),
+            StoredColumn::Message => self.message.clone().into(),
+            StoredColumn::Raw => self.raw.clone().into(),
+            StoredColumn::Parser => self.parser.to_string().into(),
+            StoredColumn::Source => self.source.to_string().into(),
+            StoredColumn::Flags => (self.flags as i32).into(),
+            StoredColumn::RepeatCount => (self.repeat_count.min(i32::MAX as u32) as i32).into(),
+            StoredColumn::Fields => serde_json::Value::Object(self.fields.clone()).into(),
+        }
     }
 }
 
@@ -229,7 +213,7 @@ pub fn insert_statements(backend: DbBackend, rows: &[EventRow], first_id: i64) -
     let max_rows = match backend {
         DbBackend::Sqlite => SQLITE_MAX_PARAMS,
         _ => MYSQL_MAX_PARAMS,
-    } / COLUMNS.len();
+    } / columns().count();
     let mut out = Vec::new();
     let mut start = 0;
     while start < rows.len() {
@@ -257,11 +241,11 @@ fn statement(backend: DbBackend, rows: &[EventRow], first_id: i64) -> Statement 
         DbBackend::MySql => format!("`{c}`"),
         _ => format!("\"{c}\""),
     };
-    let cols: Vec<String> = COLUMNS.iter().map(|c| quote(c)).collect();
-    let one = format!("({})", vec!["?"; COLUMNS.len()].join(","));
+    let cols: Vec<String> = columns().map(|c| quote(c.as_str())).collect();
+    let one = format!("({})", vec!["?"; cols.len()].join(","));
     let mut sql = String::with_capacity(64 + rows.len() * (one.len() + 1));
     sql.push_str("INSERT INTO ");
-    sql.push_str(&quote("bronze_event_data"));
+    sql.push_str(&quote(crate::store::bronze_event_data::Entity.table_name()));
     sql.push_str(" (");
     sql.push_str(&cols.join(","));
     sql.push_str(") VALUES ");
@@ -271,9 +255,10 @@ fn statement(backend: DbBackend, rows: &[EventRow], first_id: i64) -> Statement 
         }
         sql.push_str(&one);
     }
-    let mut values = Vec::with_capacity(rows.len() * COLUMNS.len());
+    let mut values = Vec::with_capacity(rows.len() * cols.len());
     for (i, row) in rows.iter().enumerate() {
-        row.push_values(first_id + i as i64, &mut values);
+        let id = first_id + i as i64;
+        values.extend(columns().map(|c| row.value(id, c)));
     }
     Statement::from_sql_and_values(backend, sql, values)
 }
@@ -322,13 +307,13 @@ mod tests {
             .iter()
             .map(|s| s.values.as_ref().unwrap().0.len())
             .sum();
-        assert_eq!(total, 4000 * COLUMNS.len());
+        assert_eq!(total, 4000 * columns().count());
         assert_eq!(insert_statements(DbBackend::MySql, &rows, 1).len(), 2);
         // Ids run on across statements.
         let second = &stmts[1].values.as_ref().unwrap().0;
         assert_eq!(
             second[0],
-            Value::from(1 + (SQLITE_MAX_PARAMS / COLUMNS.len()) as i64)
+            Value::from(1 + (SQLITE_MAX_PARAMS / columns().count()) as i64)
         );
     }
 

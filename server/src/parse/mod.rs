@@ -167,17 +167,20 @@ pub struct ParsedEvent {
 }
 
 /// Bits for [`ParsedEvent::flags`].
+/// The bits of an event's `flags`, as [`EventFlag`](app::model::events::EventFlag) defines them.
 pub mod flags {
+    use app::model::events::EventFlag;
+
     /// The line was longer than [`super::MAX_LINE_BYTES`] and was cut.
-    pub const TRUNCATED: u32 = 1;
+    pub const TRUNCATED: u32 = EventFlag::Truncated.bit();
     /// The bytes were not valid UTF-8 and were decoded lossily.
-    pub const INVALID_UTF8: u32 = 2;
+    pub const INVALID_UTF8: u32 = EventFlag::InvalidUtf8.bit();
     /// The line looked like a known format but broke midway.
-    pub const PARSE_ERROR: u32 = 4;
+    pub const PARSE_ERROR: u32 = EventFlag::ParseError.bit();
     /// The year of the timestamp was guessed (RFC 3164 style timestamps carry none).
-    pub const TIMESTAMP_INFERRED: u32 = 8;
+    pub const TIMESTAMP_INFERRED: u32 = EventFlag::TimestampInferred.bit();
     /// NUL or other control characters besides tab are present (kept; escaped at display).
-    pub const CONTROL_CHARS: u32 = 16;
+    pub const CONTROL_CHARS: u32 = EventFlag::ControlChars.bit();
 }
 
 impl ParsedEvent {

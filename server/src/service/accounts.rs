@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -19,7 +19,7 @@ use app::model::accounts::{
 };
 use app::model::auth::{CurrentUser, Permission};
 
-use super::audit::{self, AuditEntry, Outcome};
+use super::audit::{AuditEntry, Outcome};
 use super::users::{CreateUserError, create_user};
 use super::{Service, internal};
 use crate::auth::password;
@@ -178,11 +178,12 @@ impl Service {
             .unwrap_or_default();
         Ok(summary(u, roles))
     }
+}
 
-    pub(crate) async fn users_list(
-        &self,
-        actor: &CurrentUser,
-    ) -> Result<Vec<UserSummary>, AppError> {
+#[async_trait::async_trait]
+
+impl app::model::accounts::UsersService for Service {
+    async fn list_users(&self, actor: &CurrentUser) -> Result<Vec<UserSummary>, AppError> {
         self.authorize(actor, Permission::UsersManage).await?;
         let mut roles = roles_by_user(&self.db).await?;
         let users = user::Entity::find()
@@ -199,16 +200,12 @@ impl Service {
             .collect())
     }
 
-    pub(crate) async fn users_get(
-        &self,
-        actor: &CurrentUser,
-        id: i32,
-    ) -> Result<UserSummary, AppError> {
+    async fn get_user(&self, actor: &CurrentUser, id: i32) -> Result<UserSummary, AppError> {
         self.authorize(actor, Permission::UsersManage).await?;
         self.user_summary(id).await
     }
 
-    pub(crate) async fn users_create(
+    async fn create_user(
         &self,
         actor: &CurrentUser,
         new: NewUser,
@@ -236,7 +233,7 @@ impl Service {
                 let entry = AuditEntry::by(actor, "user_create", Outcome::Failure)
                     .target(username.clone())
                     .details(json!({ "reason": err.to_string() }));
-                audit::record(&self.db, entry).await.map_err(internal)?;
+                self.audit(entry).await.map_err(internal)?;
                 return Err(err);
             }
         };
@@ -247,14 +244,14 @@ impl Service {
         let entry = AuditEntry::by(actor, "user_create", Outcome::Success)
             .target(username)
             .details(json!({ "roles": new.roles }));
-        audit::record(&self.db, entry).await.map_err(internal)?;
+        self.audit(entry).await.map_err(internal)?;
         Ok(CreatedUser {
             user: self.user_summary(saved.id).await?,
             generated_password: generated,
         })
     }
 
-    pub(crate) async fn users_update(
+    async fn update_user(
         &self,
         actor: &CurrentUser,
         id: i32,
@@ -277,11 +274,11 @@ impl Service {
                 let entry = AuditEntry::by(actor, "user_update", Outcome::Failure)
                     .target(target)
                     .details(json!({ "reason": err.to_string() }));
-                audit::record(&self.db, entry).await.map_err(internal)?;
+                self.audit(entry).await.map_err(internal)?;
                 return Err(err);
             }
         }
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         let mut end_sessions = false;
         let mut changes = serde_json::Map::new();
         if let Some(roles) = &update.roles {
@@ -335,7 +332,7 @@ impl Service {
             let entry = AuditEntry::by(actor, "user_update", Outcome::Failure)
                 .target(target)
                 .details(json!({ "reason": err.to_string() }));
-            audit::record(&self.db, entry).await.map_err(internal)?;
+            self.audit(entry).await.map_err(internal)?;
             return Err(err);
         }
         if end_sessions {
@@ -357,12 +354,12 @@ impl Service {
         let entry = AuditEntry::by(actor, "user_update", Outcome::Success)
             .target(target)
             .details(serde_json::Value::Object(changes));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         self.user_summary(id).await
     }
 
-    pub(crate) async fn users_reset_password(
+    async fn reset_password(
         &self,
         actor: &CurrentUser,
         id: i32,
@@ -376,7 +373,7 @@ impl Service {
             let entry = AuditEntry::by(actor, "password_reset", Outcome::Failure)
                 .target(current.username.clone())
                 .details(json!({ "reason": format!("target holds {p}") }));
-            audit::record(&self.db, entry).await.map_err(internal)?;
+            self.audit(entry).await.map_err(internal)?;
             return Err(AppError::Forbidden);
         }
         let (secret, generated) = match reset.password {
@@ -391,14 +388,14 @@ impl Service {
             tracing::error!(error = %e, "cannot hash password");
             AppError::Internal
         })?;
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         let target = current.username.clone();
         let mut model: user::ActiveModel = current.into();
         model.password_hash = Set(hash);
         model.update(&txn).await.map_err(internal)?;
         end_all_sessions(&txn, id).await.map_err(internal)?;
         let entry = AuditEntry::by(actor, "password_reset", Outcome::Success).target(target);
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         Ok(PasswordResetResult {
             generated_password: generated,

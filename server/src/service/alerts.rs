@@ -8,7 +8,7 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -174,7 +174,7 @@ impl Service {
         update: &AlertUpdate,
         assignee: &Option<Option<(i32, String)>>,
     ) -> Result<alert::Model, AppError> {
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         let current = find_alert(&txn, id).await?;
         let now = Utc::now();
         let mut model: alert::ActiveModel = current.clone().into();
@@ -239,7 +239,7 @@ impl Service {
         let entry = AuditEntry::by(actor, "alert_update", Outcome::Success)
             .target(id.to_string())
             .details(serde_json::Value::Object(details));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         self.alert_feed.changed(vec![id]);
         Ok(saved)
@@ -411,7 +411,7 @@ impl AlertsService for Service {
                 "body: between 1 and {MAX_COMMENT} characters"
             )));
         }
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         find_alert(&txn, id).await?;
         let now = Utc::now();
         let saved = alert_comment::ActiveModel {
@@ -446,7 +446,7 @@ impl AlertsService for Service {
         let entry = AuditEntry::by(user, "alert_comment", Outcome::Success)
             .target(id.to_string())
             .details(json!({ "comment": saved.id }));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         self.alert_feed.changed(vec![id]);
         Ok(AlertComment {

@@ -13,7 +13,7 @@ use app::error::AppError;
 use app::model::accounts::{ApiTokenView, CreatedApiToken, NewApiToken};
 use app::model::auth::{Credential, CurrentUser, Permission};
 
-use super::audit::{self, AuditEntry, Outcome};
+use super::audit::{AuditEntry, Outcome};
 use super::unique::OnUnique;
 use super::{Service, internal};
 use crate::auth::tokens;
@@ -51,11 +51,12 @@ impl Service {
             .map_err(internal)?
             .ok_or(AppError::NotFound)
     }
+}
 
-    pub(crate) async fn tokens_list(
-        &self,
-        actor: &CurrentUser,
-    ) -> Result<Vec<ApiTokenView>, AppError> {
+#[async_trait::async_trait]
+
+impl app::model::accounts::TokensService for Service {
+    async fn list_tokens(&self, actor: &CurrentUser) -> Result<Vec<ApiTokenView>, AppError> {
         self.authorize(actor, Permission::TokensManage).await?;
         let names = self.usernames().await?;
         let tokens = api_token::Entity::find()
@@ -66,7 +67,7 @@ impl Service {
         Ok(tokens.into_iter().map(|t| view(t, &names)).collect())
     }
 
-    pub(crate) async fn tokens_create(
+    async fn create_token(
         &self,
         actor: &CurrentUser,
         new: NewApiToken,
@@ -141,7 +142,7 @@ impl Service {
         let entry = AuditEntry::by(actor, "token_create", Outcome::Success)
             .target(name)
             .details(json!({ "id": created.id, "permissions": permissions }));
-        audit::record(&self.db, entry).await.map_err(internal)?;
+        self.audit(entry).await.map_err(internal)?;
         let names = self.usernames().await?;
         Ok(CreatedApiToken {
             token: view(created, &names),
@@ -149,11 +150,7 @@ impl Service {
         })
     }
 
-    pub(crate) async fn tokens_revoke(
-        &self,
-        actor: &CurrentUser,
-        id: i32,
-    ) -> Result<ApiTokenView, AppError> {
+    async fn revoke_token(&self, actor: &CurrentUser, id: i32) -> Result<ApiTokenView, AppError> {
         self.authorize(actor, Permission::TokensManage).await?;
         let found = self.find_token(id).await?;
         let name = found.name.clone();
@@ -167,7 +164,7 @@ impl Service {
         let entry = AuditEntry::by(actor, "token_revoke", Outcome::Success)
             .target(name)
             .details(json!({ "id": id }));
-        audit::record(&self.db, entry).await.map_err(internal)?;
+        self.audit(entry).await.map_err(internal)?;
         Ok(view(saved, &self.usernames().await?))
     }
 }

@@ -1,6 +1,7 @@
 //! The audit trail: every security-relevant action goes to `audit_log` and, as an event, into
 //! `bronze_event_data`, so Vigil's own rules can alert on attacks against Vigil itself.
-//! [`record`] is the only way either is written. Every stored value is capped in length, since
+//! [`begin`] and [`record`] are the only ways either is written, and both evaluate the events on
+//! the detection engine. Every stored value is capped in length, since
 //! much of it comes from unauthenticated callers; session ids stay in `audit_log` (readable with
 //! `audit.read`) and never reach the event.
 
@@ -10,10 +11,11 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use hashlink::LruCache;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set, TransactionSession,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, Set,
     TransactionTrait,
 };
 use serde_json::{Value, json};
+use tokio::sync::OwnedMutexGuard;
 
 use crate::detect::{Detection, Engine, SharedEngine};
 use crate::ingest::EventRow;
@@ -152,57 +154,137 @@ fn cap_json(value: &Value, depth: usize) -> Value {
     }
 }
 
-/// Writes the entry to the audit log and the event store, on the given connection (pass a
-/// transaction to make the record part of the change it describes). The event's id comes from
-/// the same counter as the ingest writer's. The event is not evaluated by detection: use
-/// [`record_detected`] for events rules should see.
-pub async fn record<C: ConnectionTrait + TransactionTrait>(
-    conn: &C,
-    entry: AuditEntry,
-) -> Result<(), sea_orm::DbErr> {
-    let txn = conn.begin().await?;
-    write(&txn, entry, None).await?;
-    txn.commit().await
-}
-
-/// How long [`record_detected`] waits for the detection engine, which the ingest writer holds
-/// while it stores a batch (and while it retries an unreachable database). Past it the record
-/// fails, and so does the action it describes: nothing goes unrecorded.
+/// How long [`begin`] waits for the detection engine, which the ingest writer holds while it
+/// stores a batch (and while it retries an unreachable database). Past it the record fails, and
+/// so does the action it describes: nothing goes unrecorded.
 pub const ENGINE_WAIT: Duration = Duration::from_secs(10);
 
-/// Like [`record`], on its own transaction, evaluating the event on the detection engine like
-/// the ingest writer evaluates a batch: the alerts and state changes it causes are committed
-/// with the event, and reach the engine only after that commit.
-pub async fn record_detected(
-    db: &DatabaseConnection,
-    engine: &SharedEngine,
-    entry: AuditEntry,
-) -> Result<(), sea_orm::DbErr> {
-    let mut engine = tokio::time::timeout(ENGINE_WAIT, engine.lock())
+/// A transaction whose audit records are evaluated by detection like the ingest writer's
+/// batches: the engine is held from before the transaction begins until after it commits (the
+/// writer's order, so neither waits on the other's database locks), the records are written
+/// with the alerts and state changes they cause just before the commit, and those changes reach
+/// the engine only once committed. Dropped without [`Audited::commit`], nothing is written.
+pub struct Audited {
+    engine: OwnedMutexGuard<Engine>,
+    txn: DatabaseTransaction,
+    pending: Vec<AuditEntry>,
+}
+
+/// Takes the detection engine, then begins a transaction on `db`.
+pub async fn begin(db: &DatabaseConnection, engine: &SharedEngine) -> Result<Audited, DbErr> {
+    let mut engine = tokio::time::timeout(ENGINE_WAIT, engine.clone().lock_owned())
         .await
-        .map_err(|_| sea_orm::DbErr::Custom("the detection engine is busy".into()))?;
+        .map_err(|_| DbErr::Custom("the detection engine is busy".into()))?;
     if let Err(err) = engine.refresh(db).await {
         tracing::warn!(error = %err, "cannot read the rules: detection keeps the rules it has");
     }
-    let txn = db.begin().await?;
-    let (detection, alerts) = write(&txn, entry, Some(&mut engine)).await?;
-    txn.commit().await?;
-    if !detection.ops.is_empty() {
-        crate::alerting::notify::wake();
-    }
-    engine.apply(detection);
-    engine.published(alerts);
-    Ok(())
+    Ok(Audited {
+        engine,
+        txn: db.begin().await?,
+        pending: Vec::new(),
+    })
 }
 
-/// Inserts the entry's audit record and event; with an engine, evaluates the event and stores
-/// the resulting detection too, returning it for [`Engine::apply`] once committed, with the ids
-/// of the alerts it changed.
-async fn write(
-    txn: &impl ConnectionTrait,
+/// Records `entry` on a transaction of its own, evaluated by detection.
+pub async fn record(
+    db: &DatabaseConnection,
+    engine: &SharedEngine,
     entry: AuditEntry,
-    engine: Option<&mut Engine>,
-) -> Result<(Detection, Vec<i64>), sea_orm::DbErr> {
+) -> Result<(), DbErr> {
+    let mut txn = begin(db, engine).await?;
+    txn.record(entry);
+    txn.commit().await
+}
+
+impl Audited {
+    /// Queues `entry`: it is written, with its detection, when the transaction commits.
+    pub fn record(&mut self, entry: AuditEntry) {
+        self.pending.push(entry);
+    }
+
+    /// Ends the transaction without writing anything.
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+
+    /// Writes the queued records and their detection, commits, and hands the detection to
+    /// the engine.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        let Audited {
+            mut engine,
+            txn,
+            pending,
+        } = self;
+        let (detection, alerts) = write(&txn, pending, &mut engine).await?;
+        txn.commit().await?;
+        if !detection.ops.is_empty() {
+            crate::alerting::notify::wake();
+        }
+        engine.apply(detection);
+        engine.published(alerts);
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Audited {
+    fn get_database_backend(&self) -> sea_orm::DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+/// Inserts the entries' audit records and events, evaluates the events and stores the
+/// resulting detection, returning it for [`Engine::apply`] once committed, with the ids of the
+/// alerts it changed.
+async fn write(
+    txn: &DatabaseTransaction,
+    entries: Vec<AuditEntry>,
+    engine: &mut Engine,
+) -> Result<(Detection, Vec<i64>), DbErr> {
+    if entries.is_empty() {
+        return Ok((Detection::default(), Vec::new()));
+    }
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        rows.push(write_record(txn, entry).await?);
+    }
+    let id = crate::ingest::ids::reserve_in(txn, rows.len()).await?;
+    let detection = engine.evaluate(id, &rows);
+    for stmt in insert_statements(txn.get_database_backend(), &rows, id) {
+        txn.execute_raw(stmt).await?;
+    }
+    let alerts = crate::detect::store(txn, &detection).await?;
+    Ok((detection, alerts))
+}
+
+/// Inserts the entry's audit record and returns its event.
+async fn write_record(txn: &DatabaseTransaction, entry: AuditEntry) -> Result<EventRow, DbErr> {
     let now = Utc::now();
     let actor_name = entry.actor_name.as_deref().map(|a| cap(a, MAX_TEXT));
     let target = entry.target.as_deref().map(|t| cap(t, MAX_TEXT));
@@ -238,11 +320,10 @@ async fn write(
     }
     .insert(txn)
     .await?;
-    let id = crate::ingest::ids::reserve_in(txn, 1).await?;
     let mut fields = serde_json::Map::new();
     fields.insert("audit.target".into(), json!(target));
     fields.insert("audit.details".into(), details);
-    let row = EventRow {
+    Ok(EventRow {
         timestamp: now,
         received_at: now,
         host: None,
@@ -270,17 +351,7 @@ async fn write(
         flags: 0,
         repeat_count: 1,
         fields,
-    };
-    let rows = [row];
-    let detection = match engine {
-        Some(engine) => engine.evaluate(id, &rows),
-        None => Detection::default(),
-    };
-    for stmt in insert_statements(txn.get_database_backend(), &rows, id) {
-        txn.execute_raw(stmt).await?;
-    }
-    let alerts = crate::detect::store(txn, &detection).await?;
-    Ok((detection, alerts))
+    })
 }
 
 /// How often one client address gets a record of a repeated unauthenticated failure.
@@ -375,9 +446,10 @@ mod query {
     use crate::service::{Service, internal};
     use crate::store::audit_log;
 
-    impl Service {
+    #[async_trait::async_trait]
+    impl app::model::accounts::AuditService for Service {
         /// The audit log, newest first, one page at a time.
-        pub(crate) async fn audit_query(
+        async fn audit_log(
             &self,
             actor: &CurrentUser,
             q: AuditQuery,

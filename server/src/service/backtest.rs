@@ -28,7 +28,7 @@ use app::model::backtest::{
     BacktestAlert, BacktestJob, BacktestRange, BacktestResult, BacktestService, RuleBacktest,
 };
 
-use super::audit::{self, AuditEntry, Outcome as AuditOutcome};
+use super::audit::{AuditEntry, Outcome as AuditOutcome};
 use super::rules::{checked_new_rule, find_rule};
 use super::{Service, internal};
 use crate::alerting::store::{Hunter, create_hunted};
@@ -199,7 +199,7 @@ impl Service {
         )
         .target(model.name.clone())
         .details(json!({ "job": job.id, "rule": saved, "from": from, "to": to }));
-        if let Err(err) = audit::record(&self.db, entry).await {
+        if let Err(err) = self.audit(entry).await {
             // Unaudited, it does not run.
             job.set(State::Failed("the backtest could not be recorded".into()));
             return Err(internal(err));
@@ -269,7 +269,7 @@ impl Service {
             let entry = AuditEntry::by(&hunter, "rule_hunt_done", AuditOutcome::Success)
                 .target(job.rule_name.clone())
                 .details(json!({ "job": job.id, "created": created, "existing": existing }));
-            audit::record(&self.db, entry).await?;
+            self.audit(entry).await?;
             self.alert_feed.changed(new_ids);
         }
         Ok(result_of(&outcome, &alert_ids, created, existing))

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -18,7 +17,7 @@ use app::model::notifications::{
     NotificationsService,
 };
 
-use super::audit::{self, AuditEntry, Outcome};
+use super::audit::{AuditEntry, Outcome};
 use super::unique::OnUnique;
 use super::{Service, internal};
 use crate::alerting::notify::channel::{self, Stored};
@@ -89,7 +88,7 @@ impl NotificationsService for Service {
         let rate = channel::check_rate(new.rate_limit_per_minute.unwrap_or(channel::DEFAULT_RATE))
             .map_err(AppError::Invalid)?;
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         let created = notification_channel::ActiveModel {
             name: Set(name.clone()),
             kind: Set(new.kind.clone()),
@@ -106,7 +105,7 @@ impl NotificationsService for Service {
         let entry = AuditEntry::by(user, "channel_create", Outcome::Success)
             .target(created.name.clone())
             .details(json!({ "id": created.id, "kind": created.kind }));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         Ok(view(created))
     }
@@ -141,7 +140,7 @@ impl NotificationsService for Service {
             changed.push(if e { "enabled" } else { "disabled" });
         }
         model.updated_at = Set(Utc::now());
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         let saved = model
             .update(&txn)
             .await
@@ -149,7 +148,7 @@ impl NotificationsService for Service {
         let entry = AuditEntry::by(user, "channel_update", Outcome::Success)
             .target(saved.name.clone())
             .details(json!({ "id": id, "changed": changed }));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         Ok(view(saved))
     }
@@ -157,7 +156,7 @@ impl NotificationsService for Service {
     async fn delete_channel(&self, user: &CurrentUser, id: i32) -> Result<(), AppError> {
         self.authorize(user, Permission::SettingsManage).await?;
         let current = find(&self.db, id).await?;
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         // Rule selections and queued notifications of the channel go with it.
         notification_channel::Entity::delete_by_id(id)
             .exec(&txn)
@@ -166,7 +165,7 @@ impl NotificationsService for Service {
         let entry = AuditEntry::by(user, "channel_delete", Outcome::Success)
             .target(current.name.clone())
             .details(json!({ "id": id, "kind": current.kind }));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)
     }
 
@@ -195,7 +194,7 @@ impl NotificationsService for Service {
         let entry = AuditEntry::by(user, "channel_test", outcome)
             .target(current.name.clone())
             .details(json!({ "id": id, "error": result.as_ref().err() }));
-        audit::record(&self.db, entry).await.map_err(internal)?;
+        self.audit(entry).await.map_err(internal)?;
         Ok(ChannelTestResult {
             ok: result.is_ok(),
             error: result.err(),

@@ -84,7 +84,7 @@ impl EventBrowserService for Service {
         id: i64,
     ) -> Result<Vec<RelatedAlert>, AppError> {
         // The event must be readable by the caller before anything about it is said.
-        self.events_get(user, id).await?;
+        app::model::events::EventsService::get_event(self, user, id).await?;
         if !user.can(Permission::AlertsRead) {
             return Ok(Vec::new());
         }

@@ -14,9 +14,9 @@ use app::error::AppError;
 use app::model::auth::{CurrentUser, Permission};
 use app::model::events::EventQuery;
 
-use super::audit::{self, AuditEntry, Outcome};
+use super::audit::{AuditEntry, Outcome};
 use super::log_search::{NewestFirst, Position, Search};
-use super::{authorize, internal};
+use super::{Service, internal};
 use crate::store::bronze_event_data::{self, Entity};
 
 /// The most rows one export holds; `limit` may ask for fewer.
@@ -51,50 +51,50 @@ pub const COLUMNS: [&str; 20] = [
 
 /// Checks the caller and the query, then returns the CSV as a stream of chunks. Errors before
 /// the first byte are answered as usual; a database error later ends the stream early.
-pub async fn start(
-    db: DatabaseConnection,
-    user: &CurrentUser,
-    query: EventQuery,
-) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, AppError> {
-    authorize(&db, user, Permission::EventsRead).await?;
-    let details = json!({ "q": query.q, "from": query.from, "to": query.to });
-    let search = Search::parse_with(
-        query,
-        db.get_database_backend(),
-        MAX_EXPORT_ROWS,
-        MAX_EXPORT_ROWS,
-    )?;
-    if search.before.is_some() {
-        return Err(AppError::BadRequest(
+impl Service {
+    pub async fn export_events(
+        &self,
+        user: &CurrentUser,
+        query: EventQuery,
+    ) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, AppError> {
+        self.authorize(user, Permission::EventsRead).await?;
+        let db = self.db.clone();
+        let details = json!({ "q": query.q, "from": query.from, "to": query.to });
+        let search = Search::parse_with(
+            query,
+            db.get_database_backend(),
+            MAX_EXPORT_ROWS,
+            MAX_EXPORT_ROWS,
+        )?;
+        if search.before.is_some() {
+            return Err(AppError::BadRequest(
             "invalid before: an export runs from the newest event or from cursor, never backwards"
                 .into(),
         ));
+        }
+        let search = search.readable_by(user);
+        self.audit(AuditEntry::by(user, "events_export", Outcome::Success).details(details))
+            .await
+            .map_err(internal)?;
+        let state = Export {
+            db,
+            select: search.select,
+            after: search.after,
+            remaining: search.limit,
+            header: true,
+        };
+        Ok(futures_util::stream::unfold(
+            Some(state),
+            |state| async move {
+                let mut state = state?;
+                match state.next_chunk().await {
+                    Ok(Some(bytes)) => Some((Ok(bytes), Some(state))),
+                    Ok(None) => None,
+                    Err(e) => Some((Err(std::io::Error::other(e)), None)),
+                }
+            },
+        ))
     }
-    let search = search.readable_by(user);
-    audit::record(
-        &db,
-        AuditEntry::by(user, "events_export", Outcome::Success).details(details),
-    )
-    .await
-    .map_err(internal)?;
-    let state = Export {
-        db,
-        select: search.select,
-        after: search.after,
-        remaining: search.limit,
-        header: true,
-    };
-    Ok(futures_util::stream::unfold(
-        Some(state),
-        |state| async move {
-            let mut state = state?;
-            match state.next_chunk().await {
-                Ok(Some(bytes)) => Some((Ok(bytes), Some(state))),
-                Ok(None) => None,
-                Err(e) => Some((Err(std::io::Error::other(e)), None)),
-            }
-        },
-    ))
 }
 
 struct Export {

@@ -27,8 +27,9 @@ use crate::store::event_query;
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 
-impl Service {
-    pub(crate) async fn events_search(
+#[async_trait::async_trait]
+impl app::model::events::EventsService for Service {
+    async fn search_events(
         &self,
         user: &CurrentUser,
         query: EventQuery,
@@ -40,7 +41,7 @@ impl Service {
             .await
     }
 
-    pub(crate) async fn events_get(&self, user: &CurrentUser, id: i64) -> Result<Event, AppError> {
+    async fn get_event(&self, user: &CurrentUser, id: i64) -> Result<Event, AppError> {
         self.authorize(user, Permission::EventsRead).await?;
         Entity::find_by_id(id)
             .one(&self.db)

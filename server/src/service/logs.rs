@@ -14,7 +14,7 @@ use app::error::AppError;
 use app::model::auth::{CurrentUser, Permission};
 use app::model::events::{IngestSummary, RawLog, RejectedItem};
 
-use super::{authorize, internal};
+use super::{Service, internal};
 use crate::ingest::{IngestHandle, RawLine, Submission};
 use crate::parse::{MAX_LINE_BYTES, ParserKind};
 
@@ -42,47 +42,46 @@ pub enum RawBody<'a> {
 /// The permission check of both submissions, for adapters to run before they read a body: a
 /// caller without `ingest.write` learns nothing from how the body would have been judged, and
 /// cannot make the server buffer or parse up to the body limit.
-pub async fn authorize_submission(
-    ingest: &IngestHandle,
-    user: &CurrentUser,
-) -> Result<(), AppError> {
-    authorize(ingest.db(), user, Permission::IngestWrite).await
-}
+impl Service {
+    pub async fn authorize_submission(&self, user: &CurrentUser) -> Result<(), AppError> {
+        self.authorize(user, Permission::IngestWrite).await
+    }
 
-/// Stores structured logs; `ingest.write`.
-pub async fn submit_logs(
-    ingest: &IngestHandle,
-    user: &CurrentUser,
-    body: LogBody<'_>,
-) -> Result<IngestSummary, AppError> {
-    authorize(ingest.db(), user, Permission::IngestWrite).await?;
-    let items = match body {
-        LogBody::Json(bytes) => json_items(bytes)?,
-        LogBody::Ndjson(bytes) => ndjson_items(bytes)?,
-    };
-    submit(ingest, user, ParserKind::Json, items).await
-}
+    /// Stores structured logs; `ingest.write`.
+    pub async fn submit_logs(
+        &self,
+        user: &CurrentUser,
+        body: LogBody<'_>,
+    ) -> Result<IngestSummary, AppError> {
+        self.authorize(user, Permission::IngestWrite).await?;
+        let items = match body {
+            LogBody::Json(bytes) => json_items(bytes)?,
+            LogBody::Ndjson(bytes) => ndjson_items(bytes)?,
+        };
+        submit(&self.ingest, user, ParserKind::Json, items).await
+    }
 
-/// Stores raw log lines; `ingest.write`.
-pub async fn submit_raw(
-    ingest: &IngestHandle,
-    user: &CurrentUser,
-    body: RawBody<'_>,
-) -> Result<IngestSummary, AppError> {
-    authorize(ingest.db(), user, Permission::IngestWrite).await?;
-    let items = match body {
-        RawBody::Text(bytes) => text_items(bytes)?,
-        RawBody::Json(bytes) => {
-            let raw: RawLog = serde_json::from_slice(bytes).map_err(|e| {
-                AppError::BadRequest(format!(
-                    "the body must be {{\"raw_log\": \"...\"}}: {}",
-                    lowercase_first(&e.to_string())
-                ))
-            })?;
-            text_items(raw.raw_log.as_bytes())?
-        }
-    };
-    submit(ingest, user, ParserKind::Auto, items).await
+    /// Stores raw log lines; `ingest.write`.
+    pub async fn submit_raw(
+        &self,
+        user: &CurrentUser,
+        body: RawBody<'_>,
+    ) -> Result<IngestSummary, AppError> {
+        self.authorize(user, Permission::IngestWrite).await?;
+        let items = match body {
+            RawBody::Text(bytes) => text_items(bytes)?,
+            RawBody::Json(bytes) => {
+                let raw: RawLog = serde_json::from_slice(bytes).map_err(|e| {
+                    AppError::BadRequest(format!(
+                        "the body must be {{\"raw_log\": \"...\"}}: {}",
+                        lowercase_first(&e.to_string())
+                    ))
+                })?;
+                text_items(raw.raw_log.as_bytes())?
+            }
+        };
+        submit(&self.ingest, user, ParserKind::Auto, items).await
+    }
 }
 
 /// One submitted item: its position and its raw line, or why it cannot be stored.

@@ -11,7 +11,6 @@ mod event_browser;
 pub mod event_export;
 mod log_search;
 pub mod logs;
-mod port;
 mod roles;
 pub mod rule_channels;
 pub mod rule_import;
@@ -27,12 +26,15 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use app::service::SharedService;
-
-/// The backend behind the service port.
+/// The backend behind the service port, holding everything its use cases need.
 #[derive(Clone)]
 pub struct Service {
     db: DatabaseConnection,
+    /// The ingest pipeline, for log submission, and its detection engine, which evaluates the
+    /// audit trail's events too.
+    ingest: crate::ingest::IngestHandle,
+    /// Keys and throttles for signing in.
+    auth: auth::AuthSettings,
     started_at: DateTime<Utc>,
     /// Notification settings, for a channel's test message.
     notify: Arc<crate::alerting::notify::Settings>,
@@ -42,12 +44,14 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(ingest: crate::ingest::IngestHandle, auth: auth::AuthSettings) -> Self {
         Self {
-            db,
+            db: ingest.db().clone(),
+            alert_feed: ingest.alert_feed().clone(),
+            ingest,
+            auth,
             started_at: Utc::now(),
             notify: Arc::default(),
-            alert_feed: crate::alerting::AlertFeed::new(1),
             backtests: Default::default(),
         }
     }
@@ -58,14 +62,32 @@ impl Service {
         self
     }
 
-    /// Announces triage changes on `feed` (the ingest pipeline's, which the stream reads).
-    pub fn with_alert_feed(mut self, feed: crate::alerting::AlertFeed) -> Self {
-        self.alert_feed = feed;
+    /// The service with other sign-in settings (throttle limits, token lifetimes).
+    pub fn with_auth(mut self, auth: auth::AuthSettings) -> Self {
+        self.auth = auth;
         self
     }
 
-    pub fn shared(self) -> SharedService {
-        Arc::new(self)
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn ingest(&self) -> &crate::ingest::IngestHandle {
+        &self.ingest
+    }
+
+    pub fn auth(&self) -> &auth::AuthSettings {
+        &self.auth
+    }
+
+    /// Records `entry` in the audit trail on a transaction of its own, evaluated by detection.
+    pub(crate) async fn audit(&self, entry: audit::AuditEntry) -> Result<(), sea_orm::DbErr> {
+        audit::record(&self.db, self.ingest.engine(), entry).await
+    }
+
+    /// Begins a transaction whose audit records are evaluated by detection when it commits.
+    pub(crate) async fn begin_audited(&self) -> Result<audit::Audited, sea_orm::DbErr> {
+        audit::begin(&self.db, self.ingest.engine()).await
     }
 
     /// The permission check every use case starts with; a denial is audited.
@@ -74,24 +96,15 @@ impl Service {
         user: &app::model::auth::CurrentUser,
         permission: app::model::auth::Permission,
     ) -> Result<(), app::error::AppError> {
-        authorize(&self.db, user, permission).await
+        let result = app::model::auth::require(user, permission);
+        if result.is_err() {
+            let entry = audit::AuditEntry::by(user, "permission_denied", audit::Outcome::Failure)
+                .target(permission.as_str())
+                .details(serde_json::json!({ "roles": user.roles }));
+            self.audit(entry).await.map_err(internal)?;
+        }
+        result
     }
-}
-
-/// [`Service::authorize`] for use cases that live outside [`Service`], such as ingestion.
-pub(crate) async fn authorize<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
-    db: &C,
-    user: &app::model::auth::CurrentUser,
-    permission: app::model::auth::Permission,
-) -> Result<(), app::error::AppError> {
-    let result = app::model::auth::require(user, permission);
-    if result.is_err() {
-        let entry = audit::AuditEntry::by(user, "permission_denied", audit::Outcome::Failure)
-            .target(permission.as_str())
-            .details(serde_json::json!({ "roles": user.roles }));
-        audit::record(db, entry).await.map_err(internal)?;
-    }
-    result
 }
 
 /// Logs a database error where it happens and hides it from the caller.

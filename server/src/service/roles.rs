@@ -6,7 +6,6 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -15,7 +14,7 @@ use app::model::accounts::{NewRole, RoleUpdate, RoleView};
 use app::model::auth::{CurrentUser, Permission};
 
 use super::accounts::keep_an_administrator;
-use super::audit::{self, AuditEntry, Outcome};
+use super::audit::{AuditEntry, Outcome};
 use super::unique::OnUnique;
 use super::{Service, internal};
 use crate::service::auth::end_all_sessions;
@@ -150,12 +149,16 @@ impl Service {
             let entry = AuditEntry::by(actor, action, Outcome::Failure)
                 .target(role)
                 .details(json!({ "reason": err.to_string() }));
-            audit::record(&self.db, entry).await.map_err(internal)?;
+            self.audit(entry).await.map_err(internal)?;
         }
         result
     }
+}
 
-    pub(crate) async fn roles_list(&self, actor: &CurrentUser) -> Result<Vec<RoleView>, AppError> {
+#[async_trait::async_trait]
+
+impl app::model::accounts::RolesService for Service {
+    async fn list_roles(&self, actor: &CurrentUser) -> Result<Vec<RoleView>, AppError> {
         // Assigning roles to users needs to see them too.
         if !actor.can(Permission::UsersManage) {
             self.authorize(actor, Permission::RolesManage).await?;
@@ -163,11 +166,7 @@ impl Service {
         self.role_views(None).await
     }
 
-    pub(crate) async fn roles_create(
-        &self,
-        actor: &CurrentUser,
-        new: NewRole,
-    ) -> Result<RoleView, AppError> {
+    async fn create_role(&self, actor: &CurrentUser, new: NewRole) -> Result<RoleView, AppError> {
         self.authorize(actor, Permission::RolesManage).await?;
         let name = new.name.trim().to_string();
         if !valid_name(&name) {
@@ -180,7 +179,7 @@ impl Service {
         self.refuse_escalation(actor, "role_create", &name, &permissions)
             .await?;
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         let created = role::ActiveModel {
             name: Set(name.clone()),
             description: Set(about),
@@ -204,12 +203,12 @@ impl Service {
         let entry = AuditEntry::by(actor, "role_create", Outcome::Success)
             .target(name)
             .details(json!({ "permissions": permissions }));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         self.role_view(created.id).await
     }
 
-    pub(crate) async fn roles_update(
+    async fn update_role(
         &self,
         actor: &CurrentUser,
         id: i32,
@@ -227,7 +226,7 @@ impl Service {
                 .await?;
         }
         let holders = self.holders(id).await?;
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         let mut model: role::ActiveModel = found.clone().into();
         if let Some(d) = update.description {
             model.description = Set(description(Some(d))?);
@@ -257,16 +256,16 @@ impl Service {
         let entry = AuditEntry::by(actor, "role_update", Outcome::Success)
             .target(found.name)
             .details(json!({ "permissions": update.permissions }));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         self.role_view(id).await
     }
 
-    pub(crate) async fn roles_delete(&self, actor: &CurrentUser, id: i32) -> Result<(), AppError> {
+    async fn delete_role(&self, actor: &CurrentUser, id: i32) -> Result<(), AppError> {
         self.authorize(actor, Permission::RolesManage).await?;
         let found = self.custom_role(id).await?;
         let holders = self.holders(id).await?;
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         user_role::Entity::delete_many()
             .filter(user_role::Column::RoleId.eq(id))
             .exec(&txn)
@@ -286,7 +285,7 @@ impl Service {
             end_all_sessions(&txn, *user_id).await.map_err(internal)?;
         }
         let entry = AuditEntry::by(actor, "role_delete", Outcome::Success).target(found.name);
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)
     }
 }

@@ -4,7 +4,7 @@
 //! Each imported rule is created and audited like a rule written through the API.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -235,7 +235,7 @@ impl Service {
         let false_positives =
             (!info.falsepositives.is_empty()).then(|| cap(&info.falsepositives.join("\n")));
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         let created = rule::ActiveModel {
             name: Set(name.clone()),
             description: Set(description.as_deref().map(cap)),
@@ -268,7 +268,7 @@ impl Service {
                 "import": file.name,
                 "sigma_id": info.sigma_id,
             }));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         Ok(Ok(ImportedRule {
             id: created.id,

@@ -5,7 +5,6 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -13,7 +12,7 @@ use app::error::AppError;
 use app::model::auth::{CurrentUser, Permission};
 use app::model::rules::{NewRule, RuleQuery, RuleUpdate, RuleView, RulesService};
 
-use super::audit::{self, AuditEntry, Outcome};
+use super::audit::{AuditEntry, Outcome};
 use super::unique::OnUnique;
 use super::{Service, internal, rule_channels};
 use crate::detect::{Definition, RuleKind};
@@ -215,7 +214,7 @@ impl RulesService for Service {
         let checked = checked_new_rule(new, user.id)?;
         rule_channels::check(&self.db, &channels).await?;
         let name = checked.name.clone();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         let created = rule::ActiveModel {
             name: Set(checked.name),
             description: Set(checked.description),
@@ -241,7 +240,7 @@ impl RulesService for Service {
         let entry = AuditEntry::by(user, "rule_create", Outcome::Success)
             .target(created.name.clone())
             .details(json!({ "id": created.id, "kind": created.kind }));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         with_channels(&self.db, created).await
     }
@@ -315,7 +314,7 @@ impl RulesService for Service {
         }
         // A new updated_at is what makes the engine reload the rule.
         model.updated_at = Set(Utc::now());
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         let saved = model
             .update(&txn)
             .await
@@ -336,7 +335,7 @@ impl RulesService for Service {
         let entry = AuditEntry::by(user, "rule_update", Outcome::Success)
             .target(saved.name.clone())
             .details(json!({ "id": id, "changed": changed }));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)?;
         with_channels(&self.db, saved).await
     }
@@ -344,7 +343,7 @@ impl RulesService for Service {
     async fn delete_rule(&self, user: &CurrentUser, id: i32) -> Result<(), AppError> {
         self.authorize(user, Permission::RulesWrite).await?;
         let current = find_rule(&self.db, id).await?;
-        let txn = self.db.begin().await.map_err(internal)?;
+        let mut txn = self.begin_audited().await.map_err(internal)?;
         rule::Entity::delete_by_id(id)
             .exec(&txn)
             .await
@@ -352,7 +351,7 @@ impl RulesService for Service {
         let entry = AuditEntry::by(user, "rule_delete", Outcome::Success)
             .target(current.name.clone())
             .details(json!({ "id": id, "builtin_key": current.builtin_key }));
-        audit::record(&txn, entry).await.map_err(internal)?;
+        txn.record(entry);
         txn.commit().await.map_err(internal)
     }
 }

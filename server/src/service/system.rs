@@ -9,8 +9,9 @@ use app::model::{DatabaseBackend, SystemStatus};
 use super::{Service, internal};
 use crate::store::{alert, bronze_event_data, rule};
 
-impl Service {
-    pub(crate) async fn status(&self, user: &CurrentUser) -> Result<SystemStatus, AppError> {
+#[async_trait::async_trait]
+impl app::model::system::SystemService for Service {
+    async fn system_status(&self, user: &CurrentUser) -> Result<SystemStatus, AppError> {
         self.authorize(user, Permission::EventsRead).await?;
         let events_total = bronze_event_data::Entity::find()
             .count(&self.db)

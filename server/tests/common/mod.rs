@@ -93,10 +93,9 @@ impl TestDb {
 
     /// `/metrics` as Prometheus scrapes it: with the metrics token configured and presented.
     pub async fn metrics(&self) -> (StatusCode, http::HeaderMap, String) {
-        let mut state = self.state.clone();
-        let mut config = (*state.config).clone();
+        let mut config = self.state.config().clone();
         config.metrics_token = Some(METRICS_TOKEN.to_string());
-        state.config = std::sync::Arc::new(config);
+        let state = self.state.clone().with_config(config);
         let req = Request::get("/metrics")
             .header("authorization", format!("Bearer {METRICS_TOKEN}"))
             .body(Body::empty())
@@ -147,19 +146,14 @@ impl TestDb {
     /// Creates a user holding `roles` and signs in, returning the issued tokens.
     pub async fn sign_in(&self, username: &str, roles: &[&str]) -> IssuedTokens {
         let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
-        server::service::users::create_user(&self.state.db, username, PASSWORD, &roles)
+        server::service::users::create_user(self.state.service().db(), username, PASSWORD, &roles)
             .await
             .expect("create test user");
-        server::service::auth::login(
-            &self.state.db,
-            &self.state.auth,
-            self.state.ingest.engine(),
-            username,
-            PASSWORD,
-            None,
-        )
-        .await
-        .expect("sign in test user")
+        self.state
+            .service()
+            .login(username, PASSWORD, None)
+            .await
+            .expect("sign in test user")
     }
 
     /// A bearer token for a new user with `roles`.

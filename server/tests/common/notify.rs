@@ -40,7 +40,7 @@ pub struct Worker(tokio::task::JoinHandle<()>);
 
 impl Worker {
     pub fn start(db: &TestDb) -> Self {
-        Self(notify::start(db.state.db.clone(), settings()))
+        Self(notify::start(db.state.service().db().clone(), settings()))
     }
 }
 
@@ -138,7 +138,8 @@ pub async fn submit(db: &TestDb, lines: &[String]) {
 pub async fn submit_as(db: &TestDb, parser: ParserKind, lines: &[String]) {
     let source = db
         .state
-        .ingest
+        .service()
+        .ingest()
         .source("notify-test", "test", json!({}))
         .await
         .unwrap();
@@ -147,7 +148,8 @@ pub async fn submit_as(db: &TestDb, parser: ParserKind, lines: &[String]) {
         .map(|l| RawLine::new(l.clone().into_bytes(), Utc::now()))
         .collect();
     db.state
-        .ingest
+        .service()
+        .ingest()
         .submit_and_wait(Submission::new(source, parser, lines))
         .await
         .unwrap();
@@ -166,7 +168,7 @@ pub async fn alert_for(db: &DatabaseConnection, ip: &str) -> Option<alert::Model
 pub async fn raise(db: &TestDb, ip: &str) -> alert::Model {
     for _ in 0..120 {
         submit(db, &[invalid_user(ip)]).await;
-        if let Some(a) = alert_for(&db.state.db, ip).await {
+        if let Some(a) = alert_for(db.state.service().db(), ip).await {
             return a;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

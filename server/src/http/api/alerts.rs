@@ -185,8 +185,11 @@ pub async fn stream(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
 ) -> Result<impl IntoResponse, ApiError> {
-    crate::service::authorize(&state.db, &user, Permission::AlertsRead).await?;
-    let events = sse_events(state.ingest.alert_feed().subscribe());
+    state
+        .backend
+        .authorize(&user, Permission::AlertsRead)
+        .await?;
+    let events = sse_events(state.backend.ingest().alert_feed().subscribe());
     // Reverse proxies such as nginx would otherwise buffer the stream.
     Ok((
         [("x-accel-buffering", "no")],

@@ -8,7 +8,7 @@ use app::model::auth::{LoginRequest, RefreshRequest, TokenResponse};
 use crate::http::auth::{AuthUser, ClientIp};
 use crate::http::extract::Json;
 use crate::http::{ApiError, AppState, ErrorBody};
-use crate::service::auth::{self as sessions, IssuedTokens};
+use crate::service::auth::IssuedTokens;
 
 fn response(tokens: IssuedTokens) -> Json<TokenResponse> {
     Json(TokenResponse {
@@ -39,15 +39,10 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let tokens = sessions::login(
-        &state.db,
-        &state.auth,
-        state.ingest.engine(),
-        &req.username,
-        &req.password,
-        ip,
-    )
-    .await?;
+    let tokens = state
+        .backend
+        .login(&req.username, &req.password, ip)
+        .await?;
     Ok(response(tokens))
 }
 
@@ -72,7 +67,7 @@ pub async fn refresh(
     ClientIp(ip): ClientIp,
     Json(req): Json<RefreshRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let tokens = sessions::refresh(&state.db, &state.auth, &req.refresh_token, ip, None).await?;
+    let tokens = state.backend.refresh(&req.refresh_token, ip, None).await?;
     Ok(response(tokens))
 }
 
@@ -93,6 +88,6 @@ pub async fn logout(
     ClientIp(ip): ClientIp,
     AuthUser(user): AuthUser,
 ) -> Result<StatusCode, ApiError> {
-    sessions::logout(&state.db, &user, ip).await?;
+    state.backend.logout(&user, ip).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,8 +13,7 @@ use app::model::events::{Event, EventPage, EventQuery, IngestSummary, RawLog};
 
 use crate::http::auth::AuthUser;
 use crate::http::{ApiError, AppState, ErrorBody};
-use crate::service::event_export;
-use crate::service::logs::{self, LogBody, RawBody};
+use crate::service::logs::{LogBody, RawBody};
 
 /// The largest body a log submission may have.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -44,7 +43,7 @@ pub async fn submit(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestSummary>, ApiError> {
-    logs::authorize_submission(&state.ingest, &user).await?;
+    state.backend.authorize_submission(&user).await?;
     let json = match media_type(&headers).as_deref() {
         Some("application/json") => true,
         Some("application/x-ndjson" | "application/ndjson" | "application/jsonl") => false,
@@ -60,7 +59,7 @@ pub async fn submit(
     } else {
         LogBody::Ndjson(&bytes)
     };
-    Ok(Json(logs::submit_logs(&state.ingest, &user, body).await?))
+    Ok(Json(state.backend.submit_logs(&user, body).await?))
 }
 
 /// Send raw log lines, parsed as if read from a file (syslog, sshd, Apache, JSON…): a
@@ -84,7 +83,7 @@ pub async fn submit_raw(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestSummary>, ApiError> {
-    logs::authorize_submission(&state.ingest, &user).await?;
+    state.backend.authorize_submission(&user).await?;
     let json = match media_type(&headers).as_deref() {
         Some("text/plain") => false,
         Some("application/json") => true,
@@ -100,7 +99,7 @@ pub async fn submit_raw(
     } else {
         RawBody::Text(&bytes)
     };
-    Ok(Json(logs::submit_raw(&state.ingest, &user, body).await?))
+    Ok(Json(state.backend.submit_raw(&user, body).await?))
 }
 
 /// Stored events, newest first, filtered and paged with `next_cursor`. `q` takes Vigil's query
@@ -136,7 +135,7 @@ pub async fn export(
     query: Result<Query<EventQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let query = read_query(query)?;
-    let stream = event_export::start(state.db.clone(), &user, query).await?;
+    let stream = state.backend.export_events(&user, query).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

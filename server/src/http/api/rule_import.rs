@@ -43,7 +43,7 @@ pub async fn import(
     AuthUser(user): AuthUser,
     req: Request,
 ) -> Result<Json<ImportResult>, ApiError> {
-    let service = Service::new(state.db.clone());
+    let service = &state.backend;
     service
         .authorize(&user, app::model::auth::Permission::RulesWrite)
         .await?;
@@ -52,7 +52,7 @@ pub async fn import(
     let json = match media_type(&headers).as_deref() {
         Some("multipart/form-data") => {
             let parts = read_parts(&headers, body).await?;
-            return Ok(Json(import_parts(&service, &user, parts).await?));
+            return Ok(Json(import_parts(service, &user, parts).await?));
         }
         Some(
             "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml" | "text/plain",
