@@ -49,8 +49,11 @@ export const USERS = {
   viewer: { username: 'viewer', password: 'e2e viewer passphrase 1' },
 };
 
-/** Starts `vigil serve` and resolves once /healthz answers. */
-export async function startVigil() {
+/**
+ * Starts `vigil serve` and resolves once /healthz answers; `extraEnv` overrides the settings
+ * below (a suite that needs a watched directory names one).
+ */
+export async function startVigil(extraEnv = {}) {
   const bin = required('VIGIL_E2E_BIN');
   const siteRoot = required('VIGIL_E2E_SITE_ROOT');
   if (!existsSync(join(siteRoot, 'pkg'))) throw new Error(`no built site under ${siteRoot}`);
@@ -59,7 +62,7 @@ export async function startVigil() {
   const env = { ...process.env, VIGIL_LISTEN: `127.0.0.1:${port}`, VIGIL_DATA_DIR: dataDir, VIGIL_SITE_ROOT: siteRoot };
   for (const key of Object.keys(env)) if (key.startsWith('LEPTOS_')) delete env[key];
   // Suites run side by side: no shared syslog port, no watched directory.
-  Object.assign(env, { VIGIL_SYSLOG_UDP: 'off', VIGIL_SYSLOG_TCP: 'off', VIGIL_WATCH_DIR: 'off' });
+  Object.assign(env, { VIGIL_SYSLOG_UDP: 'off', VIGIL_SYSLOG_TCP: 'off', VIGIL_WATCH_DIR: 'off' }, extraEnv);
   // The first start creates the admin from VIGIL_ADMIN_PASSWORD; the viewer comes after.
   env.VIGIL_ADMIN_PASSWORD = USERS.admin.password;
   const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -176,10 +179,10 @@ export async function signIn(page, user) {
  * Starts one Vigil and one browser for the calling test file, stopped when it ends; the
  * returned object fills in once the `before` hook has run.
  */
-export function useVigil() {
+export function useVigil(extraEnv = {}) {
   const ctx = {};
   before(async () => {
-    ctx.vigil = await startVigil();
+    ctx.vigil = await startVigil(typeof extraEnv === 'function' ? extraEnv() : extraEnv);
     ctx.browser = await launchBrowser();
   });
   after(async () => {

@@ -21,7 +21,8 @@ use leptos_router::{
 use crate::layouts::{AppLayout, Frame};
 use crate::pages::{
     AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage, AlertsPage,
-    DashboardPage, EventDetailPage, EventsPage, LoginPage, NotFoundPage, ReportsPage, RulesPage,
+    DashboardPage, EventDetailPage, EventsPage, LiveTailPage, LoginPage, NotFoundPage, ReportsPage,
+    RulesPage,
 };
 
 /// The HTML document around the application, rendered on the server.
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=StaticSegment("") view=AppLayout ssr=SsrMode::Async>
                     <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("events") view=EventsPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/live") view=LiveTailPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:id") view=EventDetailPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("rules") view=RulesPage ssr=SsrMode::Async />

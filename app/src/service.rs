@@ -17,6 +17,7 @@ pub trait VigilService:
     + crate::model::rules::RulesService
     + crate::model::notifications::NotificationsService
     + crate::model::backtest::BacktestService
+    + crate::model::dashboard::DashboardService
 {
 }
 
@@ -32,6 +33,7 @@ impl<T> VigilService for T where
         + crate::model::rules::RulesService
         + crate::model::notifications::NotificationsService
         + crate::model::backtest::BacktestService
+        + crate::model::dashboard::DashboardService
 {
 }
 

@@ -22,6 +22,7 @@ backend_suite!(
     export_refuses_bad_parameters_and_readers_without_events_read,
     before_pages_back_to_newer_events,
     pages_render_results_facets_errors_and_events_as_text,
+    the_column_chooser_shows_the_chosen_columns_and_links_keep_them,
 );
 
 async fn export(db: &TestDb, query: &str, token: &str) -> (StatusCode, http::HeaderMap, String) {
@@ -276,7 +277,9 @@ async fn pages_render_results_facets_errors_and_events_as_text(db: TestDb) {
     assert!(!page.contains("<img src=x"), "{page}");
     assert!(!page.contains("href=\"javascript:"), "{page}");
     // Three rows, and facet counts over the three matches: web-1 twice, failure twice.
-    assert_eq!(page.matches("<a href=\"/events/").count(), 3, "{page}");
+    let detail_links = page.matches("<a href=\"/events/").count()
+        - page.matches("<a href=\"/events/live\"").count();
+    assert_eq!(detail_links, 3, "{page}");
     let facet = |name: &str| {
         let start = page
             .find(&format!("aria-label=\"{name} values\""))
@@ -378,4 +381,52 @@ async fn pages_render_results_facets_errors_and_events_as_text(db: TestDb) {
         "{page}"
     );
     assert!(!page.contains("No alert names this event"), "{page}");
+}
+
+async fn the_column_chooser_shows_the_chosen_columns_and_links_keep_them(db: TestDb) {
+    let (shipper, _) = tokens(&db).await;
+    let cookies = db.cookies("vera", &["viewer"]).await;
+    let events = [
+        json!({ "message": "chosen columns", "host": "web-1", "level": "error",
+                          "action": "probe", "user": "alice" }),
+    ];
+    let (status, _) = post(&db, "/api/v1/logs", &shipper, Some(NDJSON), ndjson(&events)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // As the form sends it: one `cols` per ticked box (and an unknown key, ignored).
+    let (status, _, page) = db
+        .get_page(
+            "/events?q=event_action%3Aprobe&range=all&cols=host&cols=message&cols=nope",
+            &cookies,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let table = &page[page.find("aria-label=\"Events\"").expect("results table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let headings: Vec<&str> = table
+        .split("<th scope=\"col\">")
+        .skip(1)
+        .map(|h| &h[..h.find("</th>").unwrap()])
+        .collect();
+    assert_eq!(headings, ["Time (UTC)", "Host", "Message"], "{table}");
+    assert_eq!(table.matches("<td").count(), 3, "{table}");
+    assert!(!table.contains("alice"), "{table}");
+    // The boxes show the choice, and value links keep it.
+    assert!(
+        page.contains("name=\"cols\" value=\"host\" checked"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("name=\"cols\" value=\"user\" checked"),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"/events?q=event_action%3Aprobe%20AND%20host%3A%22web-1%22&amp;range=all&amp;cols=host%2Cmessage\""),
+        "{page}"
+    );
+    // No choice shows every column.
+    let (_, _, page) = db
+        .get_page("/events?q=event_action%3Aprobe&range=all", &cookies)
+        .await;
+    assert!(page.contains(">alice</a>"), "{page}");
 }

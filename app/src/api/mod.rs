@@ -2,11 +2,13 @@
 
 mod account;
 pub mod admin;
+mod dashboard;
 mod events;
 mod resource;
 mod system;
 
 pub use account::get_current_user;
+pub use dashboard::get_dashboard;
 pub use events::{browse_events, get_event_detail};
 pub use resource::{JsonBytes, JsonResource, resource};
 pub use system::get_system_status;

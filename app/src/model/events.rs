@@ -230,6 +230,7 @@ pub struct RelatedAlert {
 /// The events browser's search, as its URL holds it: every field is a query parameter of
 /// `/events`, empty when absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EventSearch {
     /// A query in Vigil's query language.
     pub q: String,
@@ -242,6 +243,29 @@ pub struct EventSearch {
     pub cursor: String,
     /// Newer than this position (`prev_cursor`).
     pub before: String,
+    /// The result columns to show, keys of [`RESULT_COLUMNS`] separated by commas; empty shows
+    /// them all. The time column, which opens the event, is always shown.
+    pub cols: String,
+}
+
+/// The optional columns of the results table: URL key and heading.
+pub const RESULT_COLUMNS: [(&str, &str); 8] = [
+    ("host", "Host"),
+    ("source", "Source"),
+    ("level", "Level"),
+    ("action", "Action"),
+    ("outcome", "Outcome"),
+    ("source_ip", "Source IP"),
+    ("user", "User"),
+    ("message", "Message"),
+];
+
+impl EventSearch {
+    /// Whether the results show the column `key`.
+    pub fn shows(&self, key: &str) -> bool {
+        let cols = self.cols.trim();
+        cols.is_empty() || cols.split(',').any(|c| c.trim() == key)
+    }
 }
 
 /// The time ranges the browser offers, with their labels.

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod auth;
 pub mod backtest;
+pub mod dashboard;
 pub mod events;
 pub mod notifications;
 pub mod rules;

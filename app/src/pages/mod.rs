@@ -13,7 +13,7 @@ mod rules;
 pub use admin::{AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage};
 pub use alerts::AlertsPage;
 pub use dashboard::DashboardPage;
-pub use events::{EventDetailPage, EventsPage};
+pub use events::{EventDetailPage, EventsPage, LiveTailPage};
 pub use forbidden::ForbiddenPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;

@@ -21,7 +21,9 @@
 //! was stored before it retries, and nothing is stored twice.
 
 pub mod checkpoint;
+pub mod event_feed;
 pub mod ids;
+pub mod rollup;
 pub mod row;
 mod stage;
 pub mod syslog;
@@ -130,6 +132,8 @@ pub struct IngestHandle {
     engine: crate::detect::SharedEngine,
     /// Alerts changed by committed detections and triage, for the alert stream.
     alert_feed: crate::alerting::AlertFeed,
+    /// Events as the writer commits them, for the live tail.
+    event_feed: event_feed::EventFeed,
 }
 
 impl IngestHandle {
@@ -196,6 +200,11 @@ impl IngestHandle {
         &self.alert_feed
     }
 
+    /// The live tail's feed, which the writer publishes every committed event on.
+    pub fn event_feed(&self) -> &event_feed::EventFeed {
+        &self.event_feed
+    }
+
     /// Resolves once the writer has stored everything and stopped, which happens when every
     /// handle is gone. Holds no handle itself.
     pub fn stopped(&self) -> impl std::future::Future<Output = ()> + use<> {
@@ -239,8 +248,18 @@ impl IngestHandle {
             crate::detect::Engine::new(config.detect).with_feed(alert_feed.clone()),
         ));
         let writer_engine = Some(engine.clone());
+        let event_feed = event_feed::EventFeed::new();
+        let writer_feed = event_feed.clone();
         tokio::spawn(async move {
-            writer::run(writer_db, parsed_rx, settings, writer_paused, writer_engine).await;
+            writer::run(
+                writer_db,
+                parsed_rx,
+                settings,
+                writer_paused,
+                writer_engine,
+                writer_feed,
+            )
+            .await;
             let _ = stopped_tx.send(true);
         });
         Self {
@@ -251,6 +270,7 @@ impl IngestHandle {
             sources: Default::default(),
             engine,
             alert_feed,
+            event_feed,
         }
     }
 }

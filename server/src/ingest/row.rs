@@ -54,10 +54,11 @@ const CATEGORY: usize = 64;
 const ACTION: usize = 128;
 const NAME: usize = 255;
 
-/// The earliest and latest instants MariaDB's DATETIME stores; events claiming times outside
-/// them keep their receive time instead.
+/// Whether both databases can store `ts`: MariaDB's DATETIME ends with 9999, and the MySQL
+/// driver sends instants before the Unix epoch as NULL, which the NOT NULL column refuses (the
+/// writer would retry that batch forever). Events claiming other times keep their receive time.
 fn storable(ts: DateTime<Utc>) -> bool {
-    (1000..=9999).contains(&chrono::Datelike::year(&ts))
+    ts.timestamp() >= 0 && chrono::Datelike::year(&ts) <= 9999
 }
 
 /// Cuts `value` to `max` characters; sets `cut` when it did.
@@ -293,6 +294,11 @@ mod tests {
 
         let row = EventRow::new(ParsedEvent::raw("y"), "y".into(), now, "test".into());
         assert_eq!(row.flags, 0);
+
+        let mut ev = ParsedEvent::raw("z");
+        ev.timestamp = Some("1969-12-31T23:59:59Z".parse().unwrap());
+        let row = EventRow::new(ev, "z".into(), now, "test".into());
+        assert_eq!(row.timestamp, now, "before the epoch");
     }
 
     #[test]

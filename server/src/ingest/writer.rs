@@ -57,6 +57,7 @@ pub async fn run(
     settings: Settings,
     paused: Arc<AtomicBool>,
     engine: Option<SharedEngine>,
+    feed: super::event_feed::EventFeed,
 ) {
     let mut seq = Sequence::new();
     let mut open = true;
@@ -88,7 +89,7 @@ pub async fn run(
             Some(engine) => Some(engine.lock().await),
             None => None,
         };
-        store(&db, &mut seq, batch, &paused, guard.as_deref_mut()).await;
+        store(&db, &mut seq, batch, &paused, guard.as_deref_mut(), &feed).await;
     }
 }
 
@@ -128,6 +129,7 @@ async fn store(
     batch: Batch,
     paused: &AtomicBool,
     mut engine: Option<&mut Engine>,
+    feed: &super::event_feed::EventFeed,
 ) {
     let n = batch.rows.len();
     let first_id = if n == 0 {
@@ -176,6 +178,7 @@ async fn store(
                     metrics::gauge!("vigil_ingest_paused").set(0.0);
                 }
                 count(&batch.rows);
+                feed.publish(first_id, &batch.rows);
                 if !detection.ops.is_empty() {
                     // Alerts may have queued notifications: deliver them now.
                     crate::alerting::notify::wake();
@@ -217,6 +220,7 @@ async fn commit(
     for stmt in insert_statements(db.get_database_backend(), &batch.rows, first_id) {
         txn.execute_raw(stmt).await?;
     }
+    super::rollup::add(&txn, &batch.rows).await?;
     let alerts = crate::detect::store(&txn, detection).await?;
     for mark in batch.marks.values() {
         checkpoint::upsert(&txn, mark).await?;

@@ -279,6 +279,7 @@ async fn write(
     for stmt in insert_statements(txn.get_database_backend(), &rows, id) {
         txn.execute_raw(stmt).await?;
     }
+    crate::ingest::rollup::add(txn, &rows).await?;
     let alerts = crate::detect::store(txn, &detection).await?;
     Ok((detection, alerts))
 }

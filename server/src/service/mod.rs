@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod backtest;
 pub mod channels;
+mod dashboard;
 mod event_browser;
 pub mod event_export;
 mod log_search;

@@ -11,6 +11,7 @@ pub mod builtin_rule;
 pub mod checkpoint;
 pub mod detector_state;
 pub mod event_query;
+pub mod event_rollup;
 pub mod id_sequence;
 pub mod notification_channel;
 pub mod notification_outbox;

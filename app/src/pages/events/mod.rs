@@ -4,14 +4,16 @@
 
 mod detail;
 mod facets;
+mod live;
 mod pager;
 mod query_error;
 mod results;
 mod search_form;
-mod url;
+pub(crate) mod url;
 mod value_link;
 
 pub use detail::EventDetailPage;
+pub use live::LiveTailPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -35,7 +37,10 @@ pub fn EventsPage() -> impl IntoView {
 
     view! {
         <Title text="Events" />
-        <h1>"Events"</h1>
+        <div class="page-head">
+            <h1>"Events"</h1>
+            <a href="/events/live">"Live tail"</a>
+        </div>
         <SearchForm search=search />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

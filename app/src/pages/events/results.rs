@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::time;
-use crate::model::events::{Event, EventSearch};
+use crate::model::events::{Event, EventSearch, RESULT_COLUMNS};
 
 use super::value_link::FilterLink;
 
@@ -16,14 +16,11 @@ pub fn ResultsTable(search: EventSearch, events: Vec<Event>) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Time (UTC)"</th>
-                        <th scope="col">"Host"</th>
-                        <th scope="col">"Source"</th>
-                        <th scope="col">"Level"</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Outcome"</th>
-                        <th scope="col">"Source IP"</th>
-                        <th scope="col">"User"</th>
-                        <th scope="col">"Message"</th>
+                        {RESULT_COLUMNS
+                            .iter()
+                            .filter(|(key, _)| search.shows(key))
+                            .map(|(_, label)| view! { <th scope="col">{*label}</th> })
+                            .collect_view()}
                     </tr>
                 </thead>
                 <tbody>
@@ -49,20 +46,31 @@ fn EventRow(search: EventSearch, event: Event) -> impl IntoView {
             .unwrap_or("none")
             .to_ascii_lowercase()
     );
+    let shows = |key: &str| search.shows(key);
+    let (host, source, level, action, outcome, ip, user, message) = (
+        shows("host"),
+        shows("source"),
+        shows("level"),
+        shows("action"),
+        shows("outcome"),
+        shows("source_ip"),
+        shows("user"),
+        shows("message"),
+    );
     let s = move || search.clone();
     view! {
         <tr>
             <td class="nowrap" data-label="Time">
                 <a href=detail title="Open this event">{time::utc_second(&event.timestamp)}</a>
             </td>
-            <td data-label="Host"><FilterLink search=s() field="host" value=event.host /></td>
-            <td data-label="Source"><FilterLink search=s() field="source" value=Some(event.source) /></td>
-            <td class=level_class data-label="Level"><FilterLink search=s() field="level" value=event.level /></td>
-            <td data-label="Action"><FilterLink search=s() field="event_action" value=event.event_action /></td>
-            <td data-label="Outcome"><FilterLink search=s() field="event_outcome" value=event.event_outcome /></td>
-            <td data-label="Source IP"><FilterLink search=s() field="source_ip" value=event.source_ip /></td>
-            <td data-label="User"><FilterLink search=s() field="user_name" value=event.user_name /></td>
-            <td class="message" data-label="Message">{event.message}</td>
+            {host.then(|| view! { <td data-label="Host"><FilterLink search=s() field="host" value=event.host /></td> })}
+            {source.then(|| view! { <td data-label="Source"><FilterLink search=s() field="source" value=Some(event.source) /></td> })}
+            {level.then(|| view! { <td class=level_class data-label="Level"><FilterLink search=s() field="level" value=event.level /></td> })}
+            {action.then(|| view! { <td data-label="Action"><FilterLink search=s() field="event_action" value=event.event_action /></td> })}
+            {outcome.then(|| view! { <td data-label="Outcome"><FilterLink search=s() field="event_outcome" value=event.event_outcome /></td> })}
+            {ip.then(|| view! { <td data-label="Source IP"><FilterLink search=s() field="source_ip" value=event.source_ip /></td> })}
+            {user.then(|| view! { <td data-label="User"><FilterLink search=s() field="user_name" value=event.user_name /></td> })}
+            {message.then(|| view! { <td class="message" data-label="Message">{event.message}</td> })}
         </tr>
     }
 }

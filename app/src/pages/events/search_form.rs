@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::events::{DEFAULT_RANGE, EventSearch, RANGES};
+use crate::model::events::{DEFAULT_RANGE, EventSearch, RANGES, RESULT_COLUMNS};
 
 #[component]
 pub fn SearchForm(search: Memo<EventSearch>) -> impl IntoView {
@@ -69,6 +69,30 @@ pub fn SearchForm(search: Memo<EventSearch>) -> impl IntoView {
                     />
                 </label>
             </div>
+            <details class="column-chooser" open=move || !search.get().cols.is_empty()>
+                <summary>"Columns"</summary>
+                <fieldset>
+                    <legend>"Columns shown (time is always shown)"</legend>
+                    {RESULT_COLUMNS
+                        .iter()
+                        .map(|(key, label)| {
+                            let key = *key;
+                            view! {
+                                <label class="column-choice">
+                                    <input
+                                        type="checkbox"
+                                        name="cols"
+                                        value=key
+                                        checked=move || search.get().shows(key)
+                                    />
+                                    {*label}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                    <button type="submit">"Apply"</button>
+                </fieldset>
+            </details>
             <p id="event-query-help" class="form-hint">
                 "Bare words search the message; combine field:value tests with AND, OR, NOT. "
                 "From and To (RFC 3339, UTC) replace the time range when given."

@@ -4,7 +4,7 @@
 
 use leptos_router::params::ParamsMap;
 
-use crate::model::events::EventSearch;
+use crate::model::events::{EventSearch, RESULT_COLUMNS};
 
 /// The search the query string describes; unknown parameters are ignored.
 pub fn read(map: &ParamsMap) -> EventSearch {
@@ -16,6 +16,28 @@ pub fn read(map: &ParamsMap) -> EventSearch {
         to: get("to"),
         cursor: get("cursor"),
         before: get("before"),
+        cols: columns(map),
+    }
+}
+
+/// The chosen columns, in table order: the form sends one `cols` per ticked box, links carry
+/// one, comma-separated. Unknown keys are dropped; every column chosen is no choice.
+fn columns(map: &ParamsMap) -> String {
+    let given = map.get_all("cols").unwrap_or_default();
+    let wanted: Vec<&str> = given
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let chosen: Vec<&str> = RESULT_COLUMNS
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| wanted.contains(k))
+        .collect();
+    if chosen.len() == RESULT_COLUMNS.len() {
+        String::new()
+    } else {
+        chosen.join(",")
     }
 }
 
@@ -63,6 +85,7 @@ pub fn href(search: &EventSearch) -> String {
             ("to", &search.to),
             ("cursor", &search.cursor),
             ("before", &search.before),
+            ("cols", &search.cols),
         ],
     )
 }
@@ -176,6 +199,29 @@ mod tests {
         let link = filtered(&search, "user_name", Some("javascript:alert(1)"));
         assert!(link.starts_with("/events?q="), "{link}");
         assert!(!link.contains(':') && !link.contains('('), "{link}");
+    }
+
+    #[test]
+    fn chosen_columns_come_from_ticked_boxes_or_a_link_and_stay_in_links() {
+        let mut map = ParamsMap::new();
+        map.insert("cols", "host".to_string());
+        map.insert("cols", "message,bogus".to_string());
+        let search = read(&map);
+        assert_eq!(search.cols, "host,message", "unknown keys dropped");
+        let mut all = ParamsMap::new();
+        for (k, _) in RESULT_COLUMNS {
+            all.insert("cols", k.to_string());
+        }
+        assert_eq!(read(&all).cols, "", "every column is the default");
+        assert!(search.shows("host") && search.shows("message") && !search.shows("level"));
+        assert!(
+            EventSearch::default().shows("level"),
+            "no choice shows every column"
+        );
+        assert_eq!(
+            filtered(&search, "level", Some("error")),
+            "/events?q=level%3A%22error%22&cols=host%2Cmessage"
+        );
     }
 
     #[test]

@@ -217,3 +217,100 @@ mod tests {
         assert_eq!(media_type(&h).as_deref(), Some("text/plain"));
     }
 }
+
+/// `GET /api/v1/logs/stream`'s parameters.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TailQuery {
+    /// Only events this query (Vigil's query language) matches; every event when absent.
+    pub q: Option<String>,
+}
+
+/// Events as they are stored, as server-sent events, from the moment of connecting: the live
+/// tail. Each `event` event carries one event as `GET /api/v1/logs/{id}` returns it, with its id
+/// as the event id; only events `q` matches are sent. A comment line is sent every 15 s while
+/// nothing happens. A client that reads too slowly gets a `resync` event (`{"missed": n}`:
+/// at least that many events were dropped for it) and the stream goes on.
+#[utoipa::path(get, path = "/api/v1/logs/stream", operation_id = "tail_events", tag = "logs", security(("bearer" = [])),
+    params(TailQuery),
+    responses(
+        (status = 200, description = "An endless stream of `event` and `resync` events",
+            content_type = "text/event-stream", body = String),
+        (status = 400, description = "An unknown parameter, or a query's syntax error with its position", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    query: Result<Query<TailQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    use axum::response::sse::{KeepAlive, Sse};
+
+    let Query(query) = query.map_err(|e| {
+        AppError::BadRequest(format!(
+            "invalid query string: {}",
+            e.body_text()
+                .trim_start_matches("Failed to deserialize query string: ")
+        ))
+    })?;
+    crate::service::authorize(&state.db, &user, app::model::auth::Permission::EventsRead).await?;
+    let matcher = match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => Some(
+            app::query::parse(q)
+                .map(|expr| app::query::Matcher::new(&expr))
+                .map_err(|e| AppError::BadRequest(format!("invalid q: {e}")))?,
+        ),
+        None => None,
+    };
+    let events = tail_events(state.ingest.event_feed().subscribe(), matcher);
+    Ok((
+        [("x-accel-buffering", "no"), ("cache-control", "no-store")],
+        Sse::new(events).keep_alive(
+            KeepAlive::new()
+                .interval(std::time::Duration::from_secs(15))
+                .text("keep-alive"),
+        ),
+    ))
+}
+
+/// The stream's events, until the feed closes: each committed batch's matching events, in order.
+fn tail_events(
+    sub: crate::ingest::event_feed::Subscriber,
+    matcher: Option<app::query::Matcher>,
+) -> impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>
+{
+    use crate::ingest::event_feed::{Received, to_event};
+    use axum::response::sse::Event as SseEvent;
+
+    let batches = futures_util::stream::unfold((sub, matcher), |(mut sub, matcher)| async move {
+        loop {
+            let out: Vec<SseEvent> = match sub.recv().await {
+                Received::Events(batch) => batch
+                    .iter()
+                    .filter(|(_, row)| matcher.as_ref().is_none_or(|m| m.matches(row)))
+                    .map(|(id, row)| {
+                        SseEvent::default()
+                            .event("event")
+                            .id(id.to_string())
+                            .data(serde_json::to_string(&to_event(*id, row)).unwrap_or_default())
+                    })
+                    .collect(),
+                Received::Missed(n) => {
+                    metrics::counter!("vigil_event_stream_resyncs_total").increment(1);
+                    vec![
+                        SseEvent::default()
+                            .event("resync")
+                            .data(serde_json::json!({ "missed": n }).to_string()),
+                    ]
+                }
+                Received::Closed => return None,
+            };
+            if !out.is_empty() {
+                return Some((out, (sub, matcher)));
+            }
+        }
+    });
+    futures_util::StreamExt::flat_map(batches, |events| {
+        futures_util::stream::iter(events.into_iter().map(Ok))
+    })
+}

@@ -81,6 +81,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logs::submit, logs::search))
         .routes(routes!(logs::submit_raw))
         .routes(routes!(logs::export))
+        .routes(routes!(logs::stream))
         .routes(routes!(logs::get))
         .routes(routes!(rules::list, rules::create))
         .routes(routes!(rule_import::import))
