@@ -22,6 +22,8 @@ pub trait VigilService:
     + crate::model::events::EventBrowserService
     + crate::model::notifications::NotificationsService
     + crate::model::backtest::BacktestService
+    + crate::model::reports::ReportsService
+    + crate::model::reports::ReportSchedulesService
     + Send
     + Sync
     + 'static

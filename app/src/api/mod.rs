@@ -3,6 +3,7 @@
 mod account;
 pub mod admin;
 mod events;
+pub mod reports;
 mod resource;
 mod system;
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backtest;
 pub mod events;
 pub mod notifications;
+pub mod reports;
 pub mod rules;
 mod system;
 

@@ -7,6 +7,7 @@ pub mod auth_log;
 pub mod logs;
 pub mod notify;
 pub mod process;
+pub mod reports;
 pub mod threshold;
 
 use axum::Router;
