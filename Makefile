@@ -28,7 +28,7 @@ MARIADB_TEST_DB ?= vigil_test
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build test test-unit test-e2e test-api bench wasm-size lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb schemathesis aiosmtpd python-venv clean-data
+.PHONY: help run build test test-unit test-e2e test-api bench wasm-size lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb schemathesis aiosmtpd poppler python-venv clean-data
 
 help:
 	@echo "make run    build (release) and start Vigil on SQLite: http://127.0.0.1:3000, data in ./data"
@@ -48,7 +48,7 @@ run: build
 
 ## ---- testing -------------------------------------------------------------------------------
 
-test: tools chromium mariadb e2e-deps schemathesis aiosmtpd
+test: tools chromium mariadb e2e-deps schemathesis aiosmtpd poppler
 	VIGIL_TEST_MYSQL_URL="$(MARIADB_TEST_URL)" VIGIL_TEST_AIOSMTPD="$(AIOSMTPD_VENV)/bin/python" \
 		cargo test --workspace --exclude frontend
 	$(MAKE) --no-print-directory test-e2e
@@ -56,7 +56,7 @@ test: tools chromium mariadb e2e-deps schemathesis aiosmtpd
 
 # The frontend is left out of `cargo test`: its `hydrate` feature would be unified into the
 # server's leptos build. cargo-leptos builds it for the browser instead.
-test-unit: aiosmtpd
+test-unit: aiosmtpd poppler
 	VIGIL_TEST_AIOSMTPD="$(AIOSMTPD_VENV)/bin/python" cargo test --workspace --exclude frontend
 
 test-e2e: tools chromium e2e-deps
@@ -73,7 +73,8 @@ test-api: tools schemathesis
 
 # The ingest benchmark compares with sqlite3's `.import` and MariaDB's `LOAD DATA LOCAL INFILE`
 # and runs with detection off and on; the detection benchmark times the engine alone, its
-# memory with a million distinct keys, and line-to-alert latency through a real `vigil serve`.
+# memory with a million distinct keys, and line-to-alert latency through a real `vigil serve`;
+# the report benchmark times a summary and an event export over a million stored events.
 bench: mariadb
 	@command -v sqlite3 >/dev/null \
 		|| { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y sqlite3; }
@@ -81,6 +82,7 @@ bench: mariadb
 	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench notify_latency
 	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench backtest
 	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench dashboard
+	VIGIL_BENCH_MYSQL_URL="$(MARIADB_TEST_URL)" cargo bench -p server --bench reports
 	cargo bench -p server --bench detect
 	cargo bench -p server --bench sigma
 
@@ -144,6 +146,11 @@ aiosmtpd: python-venv
 python-venv:
 	@command -v python3 >/dev/null && python3 -c 'import ensurepip, venv' 2>/dev/null \
 		|| { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y python3 python3-venv; }
+
+# pdftotext and pdftoppm, which the PDF report tests read reports back with.
+poppler:
+	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null \
+		|| { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils; }
 
 chromium:
 	@command -v chromium >/dev/null \

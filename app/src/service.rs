@@ -18,6 +18,8 @@ pub trait VigilService:
     + crate::model::notifications::NotificationsService
     + crate::model::backtest::BacktestService
     + crate::model::dashboard::DashboardService
+    + crate::model::reports::ReportsService
+    + crate::model::reports::ReportSchedulesService
 {
 }
 
@@ -34,6 +36,8 @@ impl<T> VigilService for T where
         + crate::model::notifications::NotificationsService
         + crate::model::backtest::BacktestService
         + crate::model::dashboard::DashboardService
+        + crate::model::reports::ReportsService
+        + crate::model::reports::ReportSchedulesService
 {
 }
 

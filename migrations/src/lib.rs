@@ -10,6 +10,7 @@ mod m20261121_000002_seed_builtin_roles;
 mod m20261201_000001_create_detection;
 mod m20261207_000001_create_notifications;
 mod m20261207_000010_alerts_hunt_key;
+mod m20261207_000100_create_report_jobs;
 mod m20261207_000200_create_event_rollups;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_create_detection::Migration),
             Box::new(m20261207_000001_create_notifications::Migration),
             Box::new(m20261207_000010_alerts_hunt_key::Migration),
+            Box::new(m20261207_000100_create_report_jobs::Migration),
             Box::new(m20261207_000200_create_event_rollups::Migration),
         ]
     }

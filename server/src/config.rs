@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 pub mod ingest;
 pub mod notify;
+pub mod reports;
 
 pub use ingest::{IngestArgs, IngestConfig, SyslogTcpLimits, WatchConfig, WatchMode};
 
@@ -118,6 +119,8 @@ pub struct ConfigArgs {
     pub ingest: IngestArgs,
     #[command(flatten)]
     pub notify: notify::NotifyArgs,
+    #[command(flatten)]
+    pub reports: reports::ReportArgs,
 }
 
 /// The configuration file; every key is optional and unknown keys are an error.
@@ -143,6 +146,7 @@ struct FileConfig {
     metrics_token: Option<String>,
     ingest: Option<ingest::IngestFile>,
     notify: Option<notify::NotifyFile>,
+    reports: Option<reports::ReportFile>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +187,8 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// Notification delivery.
     pub notify: crate::alerting::notify::Settings,
+    /// Report generation and retention.
+    pub reports: crate::jobs::Settings,
 }
 
 /// A configuration value that cannot be used, naming the key and where it came from.
@@ -556,6 +562,12 @@ impl Config {
             file_path,
             listen,
         )?;
+        let reports = reports::load(
+            &args.reports,
+            file.reports.unwrap_or_default(),
+            file_path,
+            &data_dir,
+        )?;
 
         Ok(Self {
             listen,
@@ -578,6 +590,7 @@ impl Config {
             metrics_token,
             ingest,
             notify,
+            reports,
         })
     }
 

@@ -9,8 +9,10 @@ pub mod data_dir;
 pub mod detect;
 pub mod http;
 pub mod ingest;
+pub mod jobs;
 pub mod logging;
 pub mod parse;
+pub mod report;
 pub mod service;
 pub mod store;
 pub mod telemetry;
@@ -36,7 +38,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let keys = auth::jwt::JwtKeys::new(&secret, "vigil", "vigil", config.access_token_ttl);
     let auth = service::auth::AuthSettings::new(keys, config.refresh_token_ttl)?;
     let ingest = ingest::IngestHandle::start(db.clone(), &config.ingest);
-    let service = Service::new(ingest, auth).with_notify(config.notify.clone());
+    let service = Service::new(ingest, auth)
+        .with_notify(config.notify.clone())
+        .with_jobs(jobs::Jobs::new(config.reports.clone()));
+    service.start_jobs().await?;
     Ok(AppState::new(config, service, leptos, telemetry::handle()))
 }
 

@@ -269,6 +269,14 @@ fn valid_body(method: &str, path: &str, caller: &str) -> Value {
             "config": { "url": "http://127.0.0.1:9/hook" }
         }),
         ("PATCH", "channels") => json!({ "rate_limit_per_minute": 30 }),
+        ("POST", "") if path == "/api/v1/reports" => {
+            json!({ "kind": "summary", "format": "csv", "range": "1h" })
+        }
+        ("POST", "schedules") => json!({
+            "name": format!("schedule by {caller}"), "kind": "summary", "format": "csv",
+            "cron": "0 7 * * *", "range": "24h"
+        }),
+        ("PATCH", "schedules") => json!({ "enabled": false }),
         ("PATCH", _) if path.starts_with("/api/v1/alerts/") => json!({ "status": "acknowledged" }),
         ("POST", "bulk") => json!({ "ids": [1], "status": "acknowledged" }),
         ("POST", _) if path.ends_with("/comments") => {
@@ -439,6 +447,28 @@ async fn roles_and_routes_match_the_snapshot(db: TestDb) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{channel}");
     assert_eq!(channel["id"], 1);
+    // A report and a schedule of the admin's for the report operations (id 1 each).
+    let (status, report) = db
+        .json(
+            "POST",
+            "/api/v1/reports",
+            admin,
+            Some(json!({ "kind": "summary", "format": "json", "range": "1h" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{report}");
+    assert_eq!(report["id"], 1);
+    let (status, schedule) = db
+        .json(
+            "POST",
+            "/api/v1/reports/schedules",
+            admin,
+            Some(json!({ "name": "probe", "kind": "summary", "format": "csv",
+                         "cron": "0 7 * * *", "range": "24h" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{schedule}");
+    assert_eq!(schedule["id"], 1);
     // An alert for the alert operations to act on (id 1 in a fresh database).
     let now = Utc::now();
     server::store::alert::ActiveModel {

@@ -4,6 +4,7 @@ mod account;
 pub mod admin;
 mod dashboard;
 mod events;
+pub mod reports;
 mod resource;
 mod system;
 

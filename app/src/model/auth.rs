@@ -25,6 +25,9 @@ pub enum Permission {
     ReportsRead,
     #[serde(rename = "reports.create")]
     ReportsCreate,
+    /// Read (and delete) every user's reports, not only one's own.
+    #[serde(rename = "reports.read_all")]
+    ReportsReadAll,
     #[serde(rename = "users.manage")]
     UsersManage,
     #[serde(rename = "roles.manage")]
@@ -40,7 +43,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Self::EventsRead,
         Self::AlertsRead,
         Self::AlertsTriage,
@@ -48,6 +51,7 @@ impl Permission {
         Self::RulesWrite,
         Self::ReportsRead,
         Self::ReportsCreate,
+        Self::ReportsReadAll,
         Self::UsersManage,
         Self::RolesManage,
         Self::TokensManage,
@@ -65,6 +69,7 @@ impl Permission {
             Self::RulesWrite => "rules.write",
             Self::ReportsRead => "reports.read",
             Self::ReportsCreate => "reports.create",
+            Self::ReportsReadAll => "reports.read_all",
             Self::UsersManage => "users.manage",
             Self::RolesManage => "roles.manage",
             Self::TokensManage => "tokens.manage",

@@ -8,6 +8,7 @@ pub mod backtest;
 pub mod dashboard;
 pub mod events;
 pub mod notifications;
+pub mod reports;
 pub mod rules;
 pub mod system;
 

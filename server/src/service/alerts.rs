@@ -107,7 +107,7 @@ pub(crate) async fn alert_views(
 }
 
 /// A comma-separated list of allowed values.
-fn list_of(field: &str, value: &str, allowed: &[&str]) -> Result<Vec<String>, AppError> {
+pub(crate) fn list_of(field: &str, value: &str, allowed: &[&str]) -> Result<Vec<String>, AppError> {
     value
         .split(',')
         .map(str::trim)

@@ -54,18 +54,18 @@ impl app::model::events::EventsService for Service {
 }
 
 /// A validated search.
-pub(super) struct Search {
+pub(crate) struct Search {
     /// The filters, unordered.
-    pub(super) select: Select<Entity>,
-    pub(super) limit: usize,
-    pub(super) after: Option<Position>,
+    pub(crate) select: Select<Entity>,
+    pub(crate) limit: usize,
+    pub(crate) after: Option<Position>,
     /// Newer than this position: the page before it (`before`).
     pub(super) before: Option<Position>,
 }
 
 /// Where a page ends: the last event's timestamp and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Position {
+pub(crate) struct Position {
     timestamp: DateTime<Utc>,
     id: i64,
 }
@@ -144,7 +144,7 @@ impl Search {
     }
 
     /// [`Search::parse`] with its own default and largest `limit`.
-    pub(super) fn parse_with(
+    pub(crate) fn parse_with(
         q: EventQuery,
         backend: DbBackend,
         default_limit: u32,
@@ -193,7 +193,7 @@ impl Search {
     }
 
     /// Leaves out Vigil's own audit events unless `user` may read them.
-    pub(super) fn readable_by(mut self, user: &CurrentUser) -> Self {
+    pub(crate) fn readable_by(mut self, user: &CurrentUser) -> Self {
         if !user.can(Permission::AuditRead) {
             self.select = self.select.filter(Column::Source.ne(audit::SOURCE));
         }
@@ -255,7 +255,7 @@ impl Search {
 }
 
 /// Newest first, as every listing of events is.
-pub(super) trait NewestFirst {
+pub(crate) trait NewestFirst {
     fn newest_first(self) -> Self;
 }
 

@@ -1,7 +1,7 @@
 //! The one place use cases live: implements the app's service port over the database.
 
 mod accounts;
-mod alerts;
+pub(crate) mod alerts;
 mod api_tokens;
 pub mod audit;
 pub mod auth;
@@ -10,12 +10,14 @@ pub mod channels;
 mod dashboard;
 mod event_browser;
 pub mod event_export;
-mod log_search;
+pub(crate) mod log_search;
 pub mod logs;
+mod report_schedules;
+pub mod reports;
 mod roles;
 pub mod rule_channels;
 pub mod rule_import;
-mod rules;
+pub(crate) mod rules;
 mod system;
 mod unique;
 pub mod users;
@@ -42,6 +44,10 @@ pub struct Service {
     /// Where triage changes are announced to the alert stream.
     alert_feed: crate::alerting::AlertFeed,
     backtests: backtest::Backtests,
+    /// The report worker's settings and wake-up.
+    jobs: crate::jobs::Jobs,
+    /// The cron jobs of report schedules.
+    schedules: crate::jobs::schedule::Schedules,
 }
 
 impl Service {
@@ -54,7 +60,35 @@ impl Service {
             started_at: Utc::now(),
             notify: Arc::default(),
             backtests: Default::default(),
+            jobs: crate::jobs::Jobs::new(crate::jobs::Settings::defaults(std::path::Path::new(
+                "data",
+            ))),
+            schedules: Default::default(),
         }
+    }
+
+    /// The service with the report worker's handle.
+    pub fn with_jobs(mut self, jobs: crate::jobs::Jobs) -> Self {
+        self.jobs = jobs;
+        self
+    }
+
+    /// The database, for background jobs.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Notification delivery settings, for e-mailed reports.
+    pub fn notify_settings(&self) -> &crate::alerting::notify::Settings {
+        &self.notify
+    }
+
+    /// Starts the report worker and the schedules' cron jobs; reports a previous process left
+    /// running are failed first.
+    pub async fn start_jobs(&self) -> anyhow::Result<()> {
+        crate::jobs::recover(&self.db, &self.jobs.settings).await?;
+        crate::jobs::start(self.clone(), self.jobs.clone());
+        self.schedules.start(self.clone()).await
     }
 
     /// The service with the configured notification settings.
@@ -67,10 +101,6 @@ impl Service {
     pub fn with_auth(mut self, auth: auth::AuthSettings) -> Self {
         self.auth = auth;
         self
-    }
-
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
     }
 
     pub fn ingest(&self) -> &crate::ingest::IngestHandle {

@@ -16,6 +16,8 @@ pub mod id_sequence;
 pub mod notification_channel;
 pub mod notification_outbox;
 pub mod refresh_token;
+pub mod report;
+pub mod report_schedule;
 pub mod role;
 pub mod role_permission;
 pub mod rule;

@@ -8,6 +8,7 @@ pub mod logs;
 pub mod notify;
 pub mod process;
 pub mod rollups;
+pub mod reports;
 pub mod threshold;
 
 use axum::Router;

@@ -8,6 +8,7 @@ mod auth;
 mod backtest;
 mod channels;
 mod logs;
+mod reports;
 mod roles;
 mod rule_import;
 mod rules;
@@ -40,6 +41,7 @@ use super::error::{ErrorBody, ErrorDetail};
         (name = "alerts", description = "Alerts raised by detection and their triage"),
         (name = "rules", description = "Detection rules"),
         (name = "notifications", description = "Notification channels"),
+        (name = "reports", description = "Reports generated in the background, and their schedules"),
         (name = "audit", description = "Who did what, when, from where"),
         (name = "system", description = "The instance itself")
     )
@@ -102,6 +104,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(channels::list, channels::create))
         .routes(routes!(channels::get, channels::update, channels::delete))
         .routes(routes!(channels::test))
+        .routes(routes!(reports::list_schedules, reports::create_schedule))
+        .routes(routes!(
+            reports::get_schedule,
+            reports::update_schedule,
+            reports::delete_schedule
+        ))
+        .routes(routes!(reports::list, reports::create))
+        .routes(routes!(reports::get, reports::delete))
+        .routes(routes!(reports::download))
         .routes(routes!(audit::list))
         .routes(routes!(system::status))
 }
