@@ -20,8 +20,9 @@ use leptos_router::{
 
 use crate::layouts::{AppLayout, Frame};
 use crate::pages::{
-    AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage, AlertsPage,
-    DashboardPage, EventDetailPage, EventsPage, LoginPage, NotFoundPage, ReportsPage, RulesPage,
+    AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage, AlertDetailPage,
+    AlertsPage, DashboardPage, EventDetailPage, EventsPage, LoginPage, NotFoundPage, ReportsPage,
+    RulesPage,
 };
 
 /// The HTML document around the application, rendered on the server.
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("events") view=EventsPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:id") view=EventDetailPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=path!("/alerts/:id") view=AlertDetailPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("rules") view=RulesPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("reports") view=ReportsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async />

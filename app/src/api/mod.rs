@@ -2,8 +2,11 @@
 
 mod account;
 pub mod admin;
+pub mod alerts;
 mod events;
+pub mod forms;
 mod resource;
+pub mod rules;
 mod system;
 
 pub use account::get_current_user;

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
 
+use crate::api::forms::take_notice;
 use crate::api::{JsonResource, get_current_user, resource};
-use crate::components::{MainNav, UserMenu};
+use crate::components::{MainNav, NoticeLine, PageNotice, UserMenu};
 use crate::error::AppError;
 use crate::model::auth::CurrentUser;
 
@@ -27,6 +28,11 @@ pub fn AppLayout() -> impl IntoView {
 pub fn Frame(children: Children) -> impl IntoView {
     let me = resource(|| (), |_| get_current_user());
     provide_context(CurrentUserResource(me));
+    // What the last write said: brought by a plain post's redirect (read once, on the server)
+    // or set by a hydrated write.
+    let flashed = resource(|| (), |_| take_notice());
+    let notice = RwSignal::new(None);
+    provide_context(PageNotice(notice));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -53,6 +59,12 @@ pub fn Frame(children: Children) -> impl IntoView {
             </Suspense>
         </header>
         <main id="main" class="content">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let flashed = flashed.await.ok().flatten();
+                    view! { <NoticeLine notice flashed /> }
+                })}
+            </Suspense>
             {children()}
         </main>
     }

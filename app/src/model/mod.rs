@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod auth;
 pub mod backtest;
 pub mod events;
+pub mod notice;
 pub mod notifications;
 pub mod rules;
 mod system;

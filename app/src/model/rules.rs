@@ -128,3 +128,12 @@ pub trait RulesService: Send + Sync {
     ) -> Result<RuleView, AppError>;
     async fn delete_rule(&self, user: &CurrentUser, id: i32) -> Result<(), AppError>;
 }
+
+/// One line of the rules page: the rule and what it raised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleRow {
+    pub rule: RuleView,
+    pub alerts: u64,
+    pub unresolved: u64,
+    pub last_fired: Option<DateTime<Utc>>,
+}

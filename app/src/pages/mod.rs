@@ -11,7 +11,7 @@ mod reports;
 mod rules;
 
 pub use admin::{AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage};
-pub use alerts::AlertsPage;
+pub use alerts::{AlertDetailPage, AlertsPage};
 pub use dashboard::DashboardPage;
 pub use events::{EventDetailPage, EventsPage};
 pub use forbidden::ForbiddenPage;

@@ -12,6 +12,7 @@ mod url;
 mod value_link;
 
 pub use detail::EventDetailPage;
+pub(crate) use url::encode;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
