@@ -22,7 +22,7 @@ use crate::layouts::{AppLayout, Frame};
 use crate::pages::{
     AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage, AlertDetailPage,
     AlertsPage, DashboardPage, EventDetailPage, EventsPage, LoginPage, NotFoundPage, ReportsPage,
-    RulesPage,
+    RuleEditorPage, RulesPage,
 };
 
 /// The HTML document around the application, rendered on the server.
@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
                     <Route path=path!("/alerts/:id") view=AlertDetailPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("rules") view=RulesPage ssr=SsrMode::Async />
+                    <Route path=path!("/rules/new") view=RuleEditorPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("reports") view=ReportsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />

@@ -60,3 +60,122 @@ pub async fn set_rule_enabled(id: i32, enabled: String) -> Result<String, AppErr
     .await;
     super::forms::reply(result)
 }
+
+/// Backtests a draft over its range, waiting for the result (up to a minute): the would-be
+/// alerts, or what is wrong with the draft. `rules.write`.
+#[server(prefix = "/api/fn", endpoint = "rule_preview", input = server_fn::codec::Json)]
+pub async fn preview_rule(
+    draft: crate::model::rules::RuleDraft,
+) -> Result<crate::model::rules::RulePreview, AppError> {
+    use crate::model::backtest::RuleBacktest;
+    use crate::model::rules::RulePreview;
+
+    let user = super::current_user()?;
+    let service = super::service()?;
+    let problem = |p: String| {
+        Ok(RulePreview {
+            problem: Some(p),
+            job: None,
+        })
+    };
+    let rule = match draft.to_new_rule() {
+        Ok(rule) => rule,
+        Err(p) => return problem(p),
+    };
+    let instant = |field: &str, v: &str| {
+        chrono::DateTime::parse_from_rfc3339(v.trim())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|_| format!("{field}: {:?} is not an RFC 3339 instant", v.trim()))
+    };
+    let now = chrono::Utc::now();
+    let (from, to) = if !draft.from.trim().is_empty() || !draft.to.trim().is_empty() {
+        match (instant("from", &draft.from), instant("to", &draft.to)) {
+            (Ok(f), Ok(t)) => (f, t),
+            (Err(p), _) | (_, Err(p)) => return problem(p),
+        }
+    } else {
+        let days = match draft.range.as_str() {
+            "24h" => 1,
+            "" | "7d" => 7,
+            "30d" => 30,
+            "365d" => 365,
+            other => return problem(format!("range: {other:?} is not one of 24h, 7d, 30d, 365d")),
+        };
+        (now - chrono::Duration::days(days), now)
+    };
+    let backtest = RuleBacktest {
+        rule,
+        from,
+        to,
+        hunt: false,
+    };
+    let mut job = match service.backtest_new_rule(&user, backtest).await {
+        Ok(job) => job,
+        Err(AppError::Invalid(p) | AppError::BadRequest(p)) => return problem(p),
+        Err(e) => return super::respond(Err(e)),
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while matches!(job.status.as_str(), "queued" | "running")
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        job = super::respond(service.get_backtest(&user, &job.id).await)?;
+    }
+    Ok(RulePreview {
+        problem: None,
+        job: Some(job),
+    })
+}
+
+/// Saves a draft as a new rule, enabled when `enabled` is `on` (a ticked box); `rules.write`.
+#[server(prefix = "/api/fn", endpoint = "rule_create")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_rule_from_draft(
+    #[server(default)] name: String,
+    #[server(default)] description: String,
+    #[server(default)] kind: String,
+    #[server(default)] severity: String,
+    #[server(default)] tags: String,
+    #[server(default)] query: String,
+    #[server(default)] group_by: String,
+    #[server(default)] window_secs: String,
+    #[server(default)] threshold: String,
+    #[server(default)] distinct: String,
+    #[server(default)] first: String,
+    #[server(default)] then: String,
+    #[server(default)] within_secs: String,
+    #[server(default)] yaml: String,
+    #[server(default)] enabled: String,
+) -> Result<String, AppError> {
+    use crate::model::rules::RuleDraft;
+    let result = async {
+        let user = super::current_user()?;
+        let draft = RuleDraft {
+            name,
+            description,
+            kind,
+            severity,
+            tags,
+            query,
+            group_by,
+            window_secs,
+            threshold,
+            distinct,
+            first,
+            then,
+            within_secs,
+            yaml,
+            ..Default::default()
+        };
+        let mut rule = draft.to_new_rule().map_err(AppError::Invalid)?;
+        rule.enabled = enabled == "on";
+        let saved = super::service()?.create_rule(&user, rule).await?;
+        Ok(format!(
+            "Created rule {} ({}).",
+            saved.name,
+            if saved.enabled { "enabled" } else { "disabled" }
+        ))
+    }
+    .await;
+    super::forms::reply(result)
+}

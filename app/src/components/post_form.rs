@@ -73,6 +73,9 @@ pub fn PostForm<S, OutputProtocol>(
     /// attribute (a column of checkboxes in a table).
     #[prop(optional, into)]
     id: Option<String>,
+    /// Where a plain post lands afterwards, instead of the page the form is on.
+    #[prop(optional, into)]
+    back: Option<String>,
     children: Children,
 ) -> impl IntoView
 where
@@ -89,12 +92,13 @@ where
     <S as ServerFn>::Client: Client<<S as ServerFn>::Error>,
 {
     let location = use_location();
-    let target = move || {
-        format!(
+    let target = move || match &back {
+        Some(page) => format!("{}?{}", S::url(), back_param(page, "")),
+        None => format!(
             "{}?{}",
             S::url(),
             back_param(&location.pathname.get(), &location.search.get())
-        )
+        ),
     };
     let form_ref = NodeRef::<Form>::new();
     Effect::new(move |_| {

@@ -1,7 +1,13 @@
 //! The rules pages: every detection rule with its kind, severity, ATT&CK tags, alert counts
-//! and when it last fired, enabled and disabled with plain form posts.
+//! and when it last fired, enabled and disabled with plain form posts; and the editor for new
+//! rules, with a backtest preview before saving.
 
+mod draft_url;
+mod editor;
+mod preview;
 mod rule_table;
+
+pub use editor::RuleEditorPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,7 +32,10 @@ pub fn RulesPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let can_write = me.await.is_ok_and(|u| u.can(Permission::RulesWrite));
-                match rows.await {
+                let new_rule = can_write.then(|| view! {
+                    <p class="page-actions"><a class="button-link" href="/rules/new">"New rule"</a></p>
+                });
+                let list = match rows.await {
                     Ok(rows) if rows.is_empty() => {
                         view! {
                             <EmptyState title="No detection rules" hint="Detection rules decide which events raise alerts." />
@@ -38,7 +47,8 @@ pub fn RulesPage() -> impl IntoView {
                         view! { <p class="error" role="alert">{format!("Could not read the rules: {e}")}</p> }
                             .into_any()
                     }
-                }
+                };
+                view! { {new_rule} {list} }
             })}
         </Transition>
     }
