@@ -64,6 +64,15 @@ const DRAFT: &str = "name=Repeated+invalid+users&kind=threshold&severity=high\
 &window_secs=3600&threshold=3";
 const RANGE: &str = "from=2000-01-01T00%3A00%3A00Z&to=2037-01-01T00%3A00%3A00Z";
 
+/// `a=1&b=2` as the save form posts it: `draft%5Ba%5D=1&draft%5Bb%5D=2`.
+fn as_draft_fields(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| format!("draft%5B{}", pair.replacen('=', "%5D=", 1)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 async fn the_editor_backtests_a_draft_and_saves_it(db: TestDb) {
     let admin = db.cookies("root", &["admin"]).await;
     let token = db.token("reader", &["admin"]).await;
@@ -98,7 +107,7 @@ async fn the_editor_backtests_a_draft_and_saves_it(db: TestDb) {
         &db,
         "rule_create",
         "%2Frules",
-        DRAFT,
+        &as_draft_fields(DRAFT),
         &admin,
         BROWSER_ACCEPT,
     )

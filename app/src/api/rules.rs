@@ -127,46 +127,15 @@ pub async fn preview_rule(
     })
 }
 
-/// Saves a draft as a new rule, enabled when `enabled` is `on` (a ticked box); `rules.write`.
+/// Saves a draft as a new rule (its fields posted as `draft[name]`, `draft[kind]`, …), enabled
+/// when `enabled` is `on` (a ticked box); `rules.write`.
 #[server(prefix = "/api/fn", endpoint = "rule_create")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create_rule_from_draft(
-    #[server(default)] name: String,
-    #[server(default)] description: String,
-    #[server(default)] kind: String,
-    #[server(default)] severity: String,
-    #[server(default)] tags: String,
-    #[server(default)] query: String,
-    #[server(default)] group_by: String,
-    #[server(default)] window_secs: String,
-    #[server(default)] threshold: String,
-    #[server(default)] distinct: String,
-    #[server(default)] first: String,
-    #[server(default)] then: String,
-    #[server(default)] within_secs: String,
-    #[server(default)] yaml: String,
+    draft: crate::model::rules::RuleDraft,
     #[server(default)] enabled: String,
 ) -> Result<String, AppError> {
-    use crate::model::rules::RuleDraft;
     let result = async {
         let user = super::current_user()?;
-        let draft = RuleDraft {
-            name,
-            description,
-            kind,
-            severity,
-            tags,
-            query,
-            group_by,
-            window_secs,
-            threshold,
-            distinct,
-            first,
-            then,
-            within_secs,
-            yaml,
-            ..Default::default()
-        };
         let mut rule = draft.to_new_rule().map_err(AppError::Invalid)?;
         rule.enabled = enabled == "on";
         let saved = super::service()?.create_rule(&user, rule).await?;

@@ -140,6 +140,7 @@ pub struct RuleRow {
 
 /// The rule editor's fields as its URL and forms carry them: all text, empty when unset.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RuleDraft {
     pub name: String,
     pub description: String,

@@ -184,7 +184,7 @@ fn Preview(
     };
     let hidden = draft_url::fields(&draft)
         .into_iter()
-        .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+        .map(|(name, value)| view! { <input type="hidden" name=format!("draft[{name}]") value=value /> })
         .collect_view();
     view! {
         <PreviewResult job />
