@@ -22,7 +22,7 @@ use crate::layouts::{AppLayout, Frame};
 use crate::pages::{
     AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage, AlertDetailPage,
     AlertsPage, DashboardPage, EventDetailPage, EventsPage, LoginPage, NotFoundPage, ReportsPage,
-    RuleEditorPage, RulesPage,
+    RuleEditorPage, RuleImportPage, RulesPage,
 };
 
 /// The HTML document around the application, rendered on the server.
@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts/:id") view=AlertDetailPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("rules") view=RulesPage ssr=SsrMode::Async />
                     <Route path=path!("/rules/new") view=RuleEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/rules/import") view=RuleImportPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("reports") view=ReportsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />

@@ -22,6 +22,7 @@ pub trait VigilService:
     + crate::model::events::EventBrowserService
     + crate::model::notifications::NotificationsService
     + crate::model::backtest::BacktestService
+    + crate::model::rule_import::RuleImportService
     + Send
     + Sync
     + 'static

@@ -16,6 +16,7 @@ use common::notify::{invalid_user, submit};
 backend_suite!(
     the_editor_backtests_a_draft_and_saves_it,
     the_list_enables_rules_and_counts_their_alerts,
+    sigma_files_upload_with_a_result_per_file,
 );
 
 const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
@@ -201,5 +202,75 @@ async fn the_list_enables_rules_and_counts_their_alerts(db: TestDb) {
         "application/json",
     )
     .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// A browser's file upload: one part per file, named `files`.
+fn upload(files: &[(&str, &str)]) -> (String, String) {
+    let boundary = "----vigiltestboundary7MA4YWxkTrZu0gW";
+    let mut body = String::new();
+    for (name, content) in files {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{content}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn sigma_files_upload_with_a_result_per_file(db: TestDb) {
+    let admin = db.cookies("root", &["admin"]).await;
+    let viewer = db.cookies("vic", &["viewer"]).await;
+    let token = db.token("reader", &["admin"]).await;
+    let yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/corpus/sigma/SigmaHQ-sigma/rules-emerging-threats/2018/Exploits/CVE-2018-15473/lnx_sshd_exploit_cve_2018_15473.yml"
+    ))
+    .unwrap();
+    let title = yaml
+        .lines()
+        .find_map(|l| l.strip_prefix("title: "))
+        .unwrap()
+        .trim()
+        .to_string();
+    let (content_type, body) = upload(&[("cve.yml", &yaml), ("notes.txt", "not a rule")]);
+    let send = |cookies: String, accept: &'static str| {
+        Request::post("/api/fn/rules_import?back=%2Frules%2Fimport")
+            .header("content-type", content_type.clone())
+            .header("accept", accept)
+            .header("cookie", cookies)
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::from(body.clone()))
+            .unwrap()
+    };
+    let (status, headers, _) = db.send(send(admin.clone(), BROWSER_ACCEPT)).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(headers["location"], "/rules/import");
+    let notice = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("vigil_notice="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .expect("a notice");
+    let page = read_page(&db, "/rules/import", &format!("{admin}; {notice}")).await;
+    let imported = format!("cve.yml: imported {title}");
+    assert!(page.contains(&imported), "{page}");
+    assert!(
+        page.contains(
+            "notes.txt: refused (not a Sigma file: the name does not end in .yml or .yaml)"
+        ),
+        "{page}"
+    );
+    let names: Vec<Value> = rules(&db, &token)
+        .await
+        .into_iter()
+        .filter(|r| r["name"] == title.as_str())
+        .collect();
+    assert_eq!(names.len(), 1);
+    assert_eq!(names[0]["kind"], "sigma");
+
+    // A viewer's upload from a script is refused with 403.
+    let (status, _, _) = db.send(send(viewer.clone(), "*/*")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -46,6 +46,10 @@ fn plain_post() -> bool {
         .unwrap_or(false)
 }
 
+/// The longest notice cookie value sent, in bytes.
+#[cfg(feature = "ssr")]
+const MAX_COOKIE_VALUE: usize = 3_500;
+
 /// How a write answers. A plain form post is redirected back to the page named by the form's
 /// `back` parameter (else `/`) with the notice (or the error's message) in a cookie that lives
 /// a minute and is read once; a call from the hydrated page gets the notice text, or the
@@ -59,10 +63,16 @@ pub(crate) fn reply(result: Result<String, AppError>) -> Result<String, AppError
     let back = use_context::<http::request::Parts>()
         .and_then(|parts| parts.uri.query().and_then(back_target))
         .unwrap_or_else(|| "/".to_string());
-    let notice = match &result {
+    let mut notice = match &result {
         Ok(text) => Notice::info(text.clone()),
         Err(e) => Notice::error(e.to_string()),
     };
+    // Browsers keep cookies of up to 4 KiB: a long notice (an import of many files) is cut.
+    while notice.to_cookie_value().len() > MAX_COOKIE_VALUE {
+        let keep = notice.text.floor_char_boundary(notice.text.len() * 3 / 4);
+        notice.text.truncate(keep);
+        notice.text.push_str(" …");
+    }
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         let cookie = format!(
             "{NOTICE_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=60",

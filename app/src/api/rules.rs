@@ -148,3 +148,124 @@ pub async fn create_rule_from_draft(
     .await;
     super::forms::reply(result)
 }
+
+/// Imports the Sigma files of an upload (`multipart/form-data`, one file per part, as a
+/// browser's file input sends them); the notice holds one line per file: what it imported and
+/// what it refused, and why. Parts without a file name (other fields, an empty file input)
+/// are skipped; files not named `.yml` or `.yaml`, or not UTF-8, are refused. `rules.write`.
+#[server(
+    prefix = "/api/fn",
+    endpoint = "rules_import",
+    input = server_fn::codec::MultipartFormData
+)]
+pub async fn import_sigma(data: server_fn::codec::MultipartData) -> Result<String, AppError> {
+    use crate::model::rule_import::{FileResult, ImportFile, RefusedRule};
+
+    let result = async {
+        let user = super::current_user()?;
+        let mut form = data
+            .into_inner()
+            .ok_or_else(|| AppError::BadRequest("no upload".into()))?;
+        fn malformed(e: impl std::fmt::Display) -> AppError {
+            AppError::BadRequest(format!("malformed upload: {e}"))
+        }
+        // Each part, in order: a file to import, or why it is not imported.
+        let mut parts: Vec<Result<ImportFile, (String, String)>> = Vec::new();
+        while let Some(field) = form.next_field().await.map_err(malformed)? {
+            let Some(name) = field
+                .file_name()
+                .map(str::to_string)
+                .filter(|n| !n.is_empty())
+            else {
+                continue;
+            };
+            let lower = name.to_ascii_lowercase();
+            let yaml_name = lower.ends_with(".yml") || lower.ends_with(".yaml");
+            let bytes = field.bytes().await.map_err(malformed)?;
+            parts.push(if !yaml_name {
+                Err((
+                    name,
+                    "not a Sigma file: the name does not end in .yml or .yaml".into(),
+                ))
+            } else {
+                match String::from_utf8(bytes.to_vec()) {
+                    Ok(yaml) => Ok(ImportFile {
+                        name: Some(name),
+                        yaml,
+                    }),
+                    Err(_) => Err((name, "the file is not UTF-8 text".into())),
+                }
+            });
+        }
+        if parts.is_empty() {
+            return Err(AppError::Invalid(
+                "choose one or more Sigma files first".into(),
+            ));
+        }
+        let files: Vec<ImportFile> = parts
+            .iter()
+            .filter_map(|p| p.as_ref().ok().cloned())
+            .collect();
+        let mut imported = if files.is_empty() {
+            Vec::new()
+        } else {
+            super::service()?.import_rules(&user, files).await?.files
+        }
+        .into_iter();
+        let results: Vec<FileResult> = parts
+            .into_iter()
+            .map(|p| match p {
+                Ok(_) => imported.next().expect("one result per file"),
+                Err((file, reason)) => FileResult {
+                    file: Some(file),
+                    imported: vec![],
+                    refused: vec![RefusedRule {
+                        title: None,
+                        reason,
+                    }],
+                    warnings: vec![],
+                },
+            })
+            .collect();
+        Ok(import_summary(&results))
+    }
+    .await;
+    super::forms::reply(result)
+}
+
+/// One line per file: `name: imported A, B; refused C (reason); 1 warning`.
+#[cfg(feature = "ssr")]
+fn import_summary(results: &[crate::model::rule_import::FileResult]) -> String {
+    let lines: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let mut said = Vec::new();
+            if !r.imported.is_empty() {
+                let names: Vec<&str> = r.imported.iter().map(|i| i.name.as_str()).collect();
+                said.push(format!("imported {}", names.join(", ")));
+            }
+            for refused in &r.refused {
+                said.push(match &refused.title {
+                    Some(t) => format!("refused {t} ({})", refused.reason),
+                    None => format!("refused ({})", refused.reason),
+                });
+            }
+            if !r.warnings.is_empty() {
+                said.push(format!(
+                    "{} warning{}",
+                    r.warnings.len(),
+                    if r.warnings.len() == 1 { "" } else { "s" }
+                ));
+            }
+            if said.is_empty() {
+                said.push("nothing to import".into());
+            }
+            format!(
+                "{}: {}",
+                r.file.as_deref().unwrap_or("(unnamed)"),
+                said.join("; ")
+            )
+        })
+        .collect();
+    lines.join("\n")
+}

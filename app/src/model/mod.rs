@@ -8,6 +8,7 @@ pub mod backtest;
 pub mod events;
 pub mod notice;
 pub mod notifications;
+pub mod rule_import;
 pub mod rules;
 mod system;
 

@@ -4,10 +4,12 @@
 
 mod draft_url;
 mod editor;
+mod import;
 mod preview;
 mod rule_table;
 
 pub use editor::RuleEditorPage;
+pub use import::RuleImportPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,7 +35,11 @@ pub fn RulesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let can_write = me.await.is_ok_and(|u| u.can(Permission::RulesWrite));
                 let new_rule = can_write.then(|| view! {
-                    <p class="page-actions"><a class="button-link" href="/rules/new">"New rule"</a></p>
+                    <p class="page-actions">
+                        <a class="button-link" href="/rules/new">"New rule"</a>
+                        " "
+                        <a class="button-link" href="/rules/import">"Import Sigma rules"</a>
+                    </p>
                 });
                 let list = match rows.await {
                     Ok(rows) if rows.is_empty() => {
