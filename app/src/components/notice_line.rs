@@ -4,11 +4,17 @@ use leptos::prelude::*;
 
 use crate::model::notice::Notice;
 
-/// Shows the latest notice: the one set on the page, else the one a redirect brought.
+/// Shows the latest notice: the one set on the page, else the one a redirect brought (while
+/// `keep_flash` holds).
 #[component]
-pub fn NoticeLine(notice: RwSignal<Option<Notice>>, flashed: Option<Notice>) -> impl IntoView {
+pub fn NoticeLine(
+    notice: RwSignal<Option<Notice>>,
+    flashed: Option<Notice>,
+    keep_flash: RwSignal<bool>,
+) -> impl IntoView {
     move || {
-        notice.get().or_else(|| flashed.clone()).map(|n| {
+        let flashed = keep_flash.get().then(|| flashed.clone()).flatten();
+        notice.get().or(flashed).map(|n| {
             if n.ok {
                 view! { <p class="notice notice-info" role="status">{n.text}</p> }.into_any()
             } else {

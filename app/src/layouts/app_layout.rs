@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
+use leptos_router::hooks::use_location;
 
 use crate::api::forms::take_notice;
 use crate::api::{JsonResource, get_current_user, resource};
@@ -33,6 +34,18 @@ pub fn Frame(children: Children) -> impl IntoView {
     let flashed = resource(|| (), |_| take_notice());
     let notice = RwSignal::new(None);
     provide_context(PageNotice(notice));
+    // A notice belongs to the page it was given on: moving to another page (in the browser,
+    // without a reload) drops it.
+    let keep_flash = RwSignal::new(true);
+    let location = use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|p| p != path) {
+            notice.set(None);
+            keep_flash.set(false);
+        }
+        path
+    });
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -62,7 +75,7 @@ pub fn Frame(children: Children) -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let flashed = flashed.await.ok().flatten();
-                    view! { <NoticeLine notice flashed /> }
+                    view! { <NoticeLine notice flashed keep_flash /> }
                 })}
             </Suspense>
             {children()}
