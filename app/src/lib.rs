@@ -20,9 +20,9 @@ use leptos_router::{
 
 use crate::layouts::{AppLayout, Frame};
 use crate::pages::{
-    AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage, AlertsPage,
-    DashboardPage, EventDetailPage, EventsPage, LiveTailPage, LoginPage, NotFoundPage, ReportsPage,
-    RulesPage,
+    AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage, AlertDetailPage,
+    AlertsPage, DashboardPage, EventDetailPage, EventsPage, LiveTailPage, LoginPage, NotFoundPage,
+    ReportsPage, RuleEditorPage, RuleImportPage, RulesPage,
 };
 
 /// The HTML document around the application, rendered on the server.
@@ -67,7 +67,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events/live") view=LiveTailPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:id") view=EventDetailPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=path!("/alerts/:id") view=AlertDetailPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("rules") view=RulesPage ssr=SsrMode::Async />
+                    <Route path=path!("/rules/new") view=RuleEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/rules/import") view=RuleImportPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("reports") view=ReportsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />

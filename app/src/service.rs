@@ -20,6 +20,7 @@ pub trait VigilService:
     + crate::model::dashboard::DashboardService
     + crate::model::reports::ReportsService
     + crate::model::reports::ReportSchedulesService
+    + crate::model::rule_import::RuleImportService
 {
 }
 
@@ -38,6 +39,7 @@ impl<T> VigilService for T where
         + crate::model::dashboard::DashboardService
         + crate::model::reports::ReportsService
         + crate::model::reports::ReportSchedulesService
+        + crate::model::rule_import::RuleImportService
 {
 }
 

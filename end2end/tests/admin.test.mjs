@@ -1,6 +1,7 @@
 // An administrator manages accounts in the hydrated browser: creates a user whose generated
 // password then works, creates an API token whose secret is shown once, and reads the audit
-// log. With JavaScript off the same pages are readable.
+// log. With JavaScript off the same pages are readable, and the writes work as plain form
+// posts: a user and a role are created, the role's permissions saved.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -95,6 +96,53 @@ describe('admin (ssr)', () => {
       for (const name of ['Users', 'Roles', 'API tokens', 'Audit log']) {
         assert.equal(await page.getByRole('link', { name, exact: true }).count(), 1, name);
       }
+    } finally {
+      await close();
+    }
+  });
+
+  test('an admin creates a user and a role with JavaScript off', async () => {
+    const { page, errors, close } = await openPage(ctx.browser, ssr, `${ctx.vigil.url}/admin/users`, USERS.admin);
+    try {
+      const form = page.getByRole('form', { name: 'New user' });
+      await form.getByLabel('Username').fill('omar');
+      await form.getByLabel('Role').selectOption('analyst');
+      await form.getByRole('button', { name: 'Create user' }).click();
+      const status = page.getByRole('status').filter({ hasText: 'Created omar' });
+      await status.waitFor();
+      assert.equal(new URL(page.url()).pathname, '/admin/users');
+      const password = (await status.textContent()).split('shown only now: ')[1].trim();
+      const table = page.getByRole('table', { name: 'Users' });
+      await table.getByRole('cell', { name: 'omar', exact: true }).waitFor();
+      // The notice was read once: it is gone on the next visit.
+      await page.reload();
+      assert.equal(await page.getByRole('status').filter({ hasText: 'Created omar' }).count(), 0);
+      const login = await fetch(`${ctx.vigil.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'omar', password }),
+      });
+      assert.equal(login.status, 200);
+
+      await page.goto(`${ctx.vigil.url}/admin/roles`);
+      const roleForm = page.getByRole('form', { name: 'New role' });
+      await roleForm.getByLabel('Role name').fill('responder');
+      await roleForm.getByRole('button', { name: 'Create role' }).click();
+      await page.getByRole('status').filter({ hasText: 'Created role responder.' }).waitFor();
+      const matrix = page.getByRole('table', { name: 'Permissions by role' });
+      await matrix.getByRole('checkbox', { name: 'responder grants alerts.read' }).check();
+      await matrix.getByRole('checkbox', { name: 'responder grants alerts.triage' }).check();
+      await matrix.getByRole('button', { name: 'Save responder' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved role responder' }).waitFor();
+      assert.equal(await matrix.getByRole('checkbox', { name: 'responder grants alerts.triage' }).isChecked(), true);
+      assert.equal(await matrix.getByRole('checkbox', { name: 'responder grants rules.write' }).isChecked(), false);
+
+      // A refused write comes back as an error notice, not a raw error page.
+      await roleForm.getByLabel('Role name').fill('responder');
+      await roleForm.getByRole('button', { name: 'Create role' }).click();
+      await page.getByRole('alert').filter({ hasText: /responder/ }).waitFor();
+      assert.equal(new URL(page.url()).pathname, '/admin/roles');
+      assert.deepEqual(errors, []);
     } finally {
       await close();
     }

@@ -2,10 +2,13 @@
 
 mod account;
 pub mod admin;
+pub mod alerts;
 mod dashboard;
 mod events;
+pub mod forms;
 pub mod reports;
 mod resource;
+pub mod rules;
 mod system;
 
 pub use account::get_current_user;

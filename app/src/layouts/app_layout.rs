@@ -3,9 +3,11 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
+use leptos_router::hooks::use_location;
 
+use crate::api::forms::take_notice;
 use crate::api::{JsonResource, get_current_user, resource};
-use crate::components::{MainNav, UserMenu};
+use crate::components::{MainNav, NoticeLine, PageNotice, UserMenu};
 use crate::error::AppError;
 use crate::model::auth::CurrentUser;
 
@@ -27,6 +29,23 @@ pub fn AppLayout() -> impl IntoView {
 pub fn Frame(children: Children) -> impl IntoView {
     let me = resource(|| (), |_| get_current_user());
     provide_context(CurrentUserResource(me));
+    // What the last write said: brought by a plain post's redirect (read once, on the server)
+    // or set by a hydrated write.
+    let flashed = resource(|| (), |_| take_notice());
+    let notice = RwSignal::new(None);
+    provide_context(PageNotice(notice));
+    // A notice belongs to the page it was given on: moving to another page (in the browser,
+    // without a reload) drops it.
+    let keep_flash = RwSignal::new(true);
+    let location = use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|p| p != path) {
+            notice.set(None);
+            keep_flash.set(false);
+        }
+        path
+    });
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -53,6 +72,12 @@ pub fn Frame(children: Children) -> impl IntoView {
             </Suspense>
         </header>
         <main id="main" class="content">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let flashed = flashed.await.ok().flatten();
+                    view! { <NoticeLine notice flashed keep_flash /> }
+                })}
+            </Suspense>
             {children()}
         </main>
     }

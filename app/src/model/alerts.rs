@@ -72,6 +72,27 @@ pub struct AlertQuery {
     /// Continue after this cursor (from the previous page).
     #[serde(default)]
     pub cursor: Option<i64>,
+    /// Alerts whose title or group key contains this text (at most 200 characters).
+    #[serde(default)]
+    pub q: Option<String>,
+}
+
+/// The alerts one rule raised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleAlertCount {
+    pub rule_id: i32,
+    pub alerts: u64,
+    /// Not resolved nor a false positive.
+    pub unresolved: u64,
+    /// When its newest alert was last seen.
+    pub last_fired: Option<DateTime<Utc>>,
+}
+
+/// How many alerts have one status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusCount {
+    pub status: String,
+    pub count: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +186,18 @@ pub trait AlertsService: Send + Sync {
         user: &CurrentUser,
         query: AlertQuery,
     ) -> Result<AlertPage, AppError>;
+    /// How many alerts have each status (every status, in lifecycle order), among those the
+    /// query's other filters select; its status, limit and cursor are ignored.
+    async fn alert_status_counts(
+        &self,
+        user: &CurrentUser,
+        query: AlertQuery,
+    ) -> Result<Vec<StatusCount>, AppError>;
+    /// Per rule that raised any: its alert count, unresolved count and newest alert.
+    async fn alert_counts_by_rule(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<Vec<RuleAlertCount>, AppError>;
     async fn get_alert(&self, user: &CurrentUser, id: i64) -> Result<AlertView, AppError>;
     async fn update_alert(
         &self,
@@ -195,4 +228,54 @@ pub trait AlertsService: Send + Sync {
         user: &CurrentUser,
         id: i64,
     ) -> Result<Vec<AlertChange>, AppError>;
+}
+
+/// The alerts page's filters as its URL carries them: every field text, empty when unset.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertFilter {
+    /// One status, or empty for all.
+    pub status: String,
+    /// One severity, or empty for all.
+    pub severity: String,
+    /// A rule id, or empty.
+    pub rule: String,
+    /// `me`, `none` (unassigned is not filterable yet, so it reads as all) or empty.
+    pub assignee: String,
+    /// `24h`, `7d`, `30d` or `all` (the default) on last seen.
+    pub range: String,
+    /// Text in the title or group key.
+    pub q: String,
+    /// Continue after this alert id.
+    pub cursor: String,
+}
+
+/// A rule to filter the alerts by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleChoice {
+    pub id: i32,
+    pub name: String,
+}
+
+/// What the alerts page shows for one filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertListing {
+    pub page: AlertPage,
+    /// Per status, among the alerts the other filters select.
+    pub counts: Vec<StatusCount>,
+    /// The rules, for the rule filter (empty without `rules.read`).
+    pub rules: Vec<RuleChoice>,
+    /// A filter the server could not use, in words.
+    pub input_error: Option<String>,
+}
+
+/// One alert with everything its page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertDetail {
+    pub alert: AlertView,
+    /// The rule that raised it (absent when deleted, or without `rules.read`).
+    pub rule: Option<super::rules::RuleView>,
+    /// Evidence events, oldest first.
+    pub evidence: Vec<Event>,
+    pub comments: Vec<AlertComment>,
+    pub history: Vec<AlertChange>,
 }

@@ -7,8 +7,10 @@ pub mod auth;
 pub mod backtest;
 pub mod dashboard;
 pub mod events;
+pub mod notice;
 pub mod notifications;
 pub mod reports;
+pub mod rule_import;
 pub mod rules;
 pub mod system;
 

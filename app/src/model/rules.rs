@@ -128,3 +128,206 @@ pub trait RulesService: Send + Sync {
     ) -> Result<RuleView, AppError>;
     async fn delete_rule(&self, user: &CurrentUser, id: i32) -> Result<(), AppError>;
 }
+
+/// One line of the rules page: the rule and what it raised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleRow {
+    pub rule: RuleView,
+    pub alerts: u64,
+    pub unresolved: u64,
+    pub last_fired: Option<DateTime<Utc>>,
+}
+
+/// The rule editor's fields as its URL and forms carry them: all text, empty when unset.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RuleDraft {
+    pub name: String,
+    pub description: String,
+    /// `match`, `threshold`, `sequence` or `sigma`.
+    pub kind: String,
+    pub severity: String,
+    /// Comma-separated ATT&CK tags.
+    pub tags: String,
+    /// `match` and `threshold`: the query.
+    pub query: String,
+    /// Comma-separated fields.
+    pub group_by: String,
+    /// `threshold`.
+    pub window_secs: String,
+    pub threshold: String,
+    pub distinct: String,
+    /// `sequence`.
+    pub first: String,
+    pub then: String,
+    pub within_secs: String,
+    /// `sigma`: the YAML.
+    pub yaml: String,
+    /// The backtest's range: `24h`, `7d`, `30d` or `365d`, unless `from` and `to` are given.
+    pub range: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl RuleDraft {
+    /// The rule to backtest or create, or what is wrong with the fields, naming them.
+    pub fn to_new_rule(&self) -> Result<NewRule, String> {
+        use serde_json::{Map, Value, json};
+        let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let list = |s: &str| -> Vec<String> {
+            s.split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let number = |field: &str, value: &str| -> Result<i64, String> {
+            value
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("{field}: {:?} is not a whole number", value.trim()))
+        };
+        let required = |field: &str, value: &str| {
+            text(value).ok_or_else(|| format!("{field}: required for a {} rule", self.kind))
+        };
+        let name = text(&self.name).ok_or("name: required")?;
+        let mut def = Map::new();
+        match self.kind.as_str() {
+            "match" | "threshold" => {
+                def.insert("query".into(), json!(required("query", &self.query)?));
+                let group_by = list(&self.group_by);
+                if !group_by.is_empty() {
+                    def.insert("group_by".into(), json!(group_by));
+                }
+                if self.kind == "threshold" {
+                    def.insert(
+                        "window_secs".into(),
+                        json!(number("window_secs", &self.window_secs)?),
+                    );
+                    def.insert(
+                        "threshold".into(),
+                        json!(number("threshold", &self.threshold)?),
+                    );
+                    if let Some(d) = text(&self.distinct) {
+                        def.insert("distinct".into(), json!(d));
+                    }
+                }
+            }
+            "sequence" => {
+                def.insert("first".into(), json!(required("first", &self.first)?));
+                def.insert("then".into(), json!(required("then", &self.then)?));
+                def.insert(
+                    "within_secs".into(),
+                    json!(number("within_secs", &self.within_secs)?),
+                );
+                def.insert("group_by".into(), json!(list(&self.group_by)));
+            }
+            "sigma" => {
+                def.insert("yaml".into(), json!(required("yaml", &self.yaml)?));
+            }
+            other => {
+                return Err(format!(
+                    "kind: {other:?} is not one of match, threshold, sequence, sigma"
+                ));
+            }
+        }
+        Ok(NewRule {
+            name,
+            description: text(&self.description),
+            kind: self.kind.clone(),
+            severity: text(&self.severity).unwrap_or_else(|| "medium".into()),
+            definition: Value::Object(def),
+            enabled: false,
+            tags: list(&self.tags),
+            false_positives: None,
+            suppress_secs: None,
+            channels: vec![],
+        })
+    }
+}
+
+/// A backtest of a draft, as the editor shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RulePreview {
+    /// What is wrong with the draft or the range, in words.
+    pub problem: Option<String>,
+    pub job: Option<super::backtest::BacktestJob>,
+}
+
+#[cfg(test)]
+mod draft_tests {
+    use super::*;
+
+    fn draft(kind: &str) -> RuleDraft {
+        RuleDraft {
+            name: " Many failures ".into(),
+            kind: kind.into(),
+            severity: "high".into(),
+            tags: "attack.t1110, attack.credential_access,".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_threshold_draft_becomes_its_definition() {
+        let d = RuleDraft {
+            query: "event_outcome:failure".into(),
+            group_by: "source_ip, user_name".into(),
+            window_secs: "300".into(),
+            threshold: " 5".into(),
+            ..draft("threshold")
+        };
+        let rule = d.to_new_rule().unwrap();
+        assert_eq!(rule.name, "Many failures");
+        assert!(!rule.enabled);
+        assert_eq!(rule.tags, ["attack.t1110", "attack.credential_access"]);
+        assert_eq!(
+            rule.definition,
+            serde_json::json!({"query": "event_outcome:failure", "group_by": ["source_ip", "user_name"],
+                "window_secs": 300, "threshold": 5})
+        );
+    }
+
+    #[test]
+    fn missing_or_unreadable_fields_are_named() {
+        assert_eq!(
+            draft("threshold").to_new_rule().unwrap_err(),
+            "query: required for a threshold rule"
+        );
+        let d = RuleDraft {
+            query: "x".into(),
+            window_secs: "five".into(),
+            ..draft("threshold")
+        };
+        assert_eq!(
+            d.to_new_rule().unwrap_err(),
+            "window_secs: \"five\" is not a whole number"
+        );
+        assert_eq!(
+            RuleDraft {
+                name: "".into(),
+                ..draft("match")
+            }
+            .to_new_rule()
+            .unwrap_err(),
+            "name: required"
+        );
+        assert!(
+            draft("anomaly")
+                .to_new_rule()
+                .unwrap_err()
+                .starts_with("kind:")
+        );
+        let seq = RuleDraft {
+            first: "a".into(),
+            then: "b".into(),
+            within_secs: "60".into(),
+            group_by: "host".into(),
+            ..draft("sequence")
+        };
+        assert_eq!(
+            seq.to_new_rule().unwrap().definition,
+            serde_json::json!({"first": "a", "then": "b", "within_secs": 60, "group_by": ["host"]})
+        );
+    }
+}

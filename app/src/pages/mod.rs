@@ -11,11 +11,11 @@ mod reports;
 mod rules;
 
 pub use admin::{AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage};
-pub use alerts::AlertsPage;
+pub use alerts::{AlertDetailPage, AlertsPage};
 pub use dashboard::DashboardPage;
 pub use events::{EventDetailPage, EventsPage, LiveTailPage};
 pub use forbidden::ForbiddenPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use reports::ReportsPage;
-pub use rules::RulesPage;
+pub use rules::{RuleEditorPage, RuleImportPage, RulesPage};

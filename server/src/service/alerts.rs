@@ -7,15 +7,15 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 use serde_json::json;
 
 use app::error::AppError;
 use app::model::alerts::{
     AlertBulkResult, AlertBulkUpdate, AlertChange, AlertComment, AlertPage, AlertQuery,
-    AlertUpdate, AlertView, AlertsService, NewComment,
+    AlertUpdate, AlertView, AlertsService, NewComment, RuleAlertCount, StatusCount,
 };
 use app::model::auth::{CurrentUser, Permission};
 use app::model::events::Event;
@@ -31,6 +31,8 @@ use crate::store::{alert, alert_comment, alert_evidence, alert_history, bronze_e
 pub const MAX_BULK: usize = 500;
 /// The longest comment, in characters.
 pub const MAX_COMMENT: usize = 10_000;
+/// The longest text filter, in characters.
+const MAX_TEXT_FILTER: usize = 200;
 
 fn view(a: alert::Model, names: &HashMap<i32, String>) -> AlertView {
     AlertView {
@@ -165,6 +167,46 @@ async fn check_update(
     }
 }
 
+/// The alerts matching the query's filters (with or without its status filter), unordered
+/// and not paged.
+fn filtered(q: &AlertQuery, by_status: bool) -> Result<Select<alert::Entity>, AppError> {
+    let mut find = alert::Entity::find();
+    if by_status && let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
+        find = find.filter(alert::Column::Status.is_in(list_of("status", s, &STATUSES)?));
+    }
+    if let Some(s) = q.severity.as_deref().filter(|s| !s.is_empty()) {
+        find = find.filter(alert::Column::Severity.is_in(list_of("severity", s, &SEVERITIES)?));
+    }
+    if let Some(rule) = q.rule {
+        find = find.filter(alert::Column::RuleId.eq(rule));
+    }
+    if let Some(a) = q.assignee {
+        find = find.filter(alert::Column::AssigneeId.eq(a));
+    }
+    if let Some(from) = q.from {
+        find = find.filter(alert::Column::LastSeen.gte(from));
+    }
+    if let Some(to) = q.to {
+        find = find.filter(alert::Column::LastSeen.lt(to));
+    }
+    if let Some(k) = &q.group_key {
+        find = find.filter(alert::Column::DedupKey.eq(k.as_str()));
+    }
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if text.chars().count() > MAX_TEXT_FILTER {
+            return Err(AppError::Invalid(format!(
+                "q: at most {MAX_TEXT_FILTER} characters"
+            )));
+        }
+        find = find.filter(
+            Condition::any()
+                .add(alert::Column::Title.contains(text))
+                .add(alert::Column::DedupKey.contains(text)),
+        );
+    }
+    Ok(find)
+}
+
 impl Service {
     /// Applies a checked update to one alert in its own transaction, with history and audit.
     async fn change_alert(
@@ -259,28 +301,7 @@ impl AlertsService for Service {
         if !(1..=500).contains(&limit) {
             return Err(AppError::Invalid("limit must be between 1 and 500".into()));
         }
-        let mut find = alert::Entity::find().order_by_desc(alert::Column::Id);
-        if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
-            find = find.filter(alert::Column::Status.is_in(list_of("status", s, &STATUSES)?));
-        }
-        if let Some(s) = q.severity.as_deref().filter(|s| !s.is_empty()) {
-            find = find.filter(alert::Column::Severity.is_in(list_of("severity", s, &SEVERITIES)?));
-        }
-        if let Some(rule) = q.rule {
-            find = find.filter(alert::Column::RuleId.eq(rule));
-        }
-        if let Some(a) = q.assignee {
-            find = find.filter(alert::Column::AssigneeId.eq(a));
-        }
-        if let Some(from) = q.from {
-            find = find.filter(alert::Column::LastSeen.gte(from));
-        }
-        if let Some(to) = q.to {
-            find = find.filter(alert::Column::LastSeen.lt(to));
-        }
-        if let Some(k) = q.group_key {
-            find = find.filter(alert::Column::DedupKey.eq(k));
-        }
+        let mut find = filtered(&q, true)?.order_by_desc(alert::Column::Id);
         if let Some(cursor) = q.cursor {
             find = find.filter(alert::Column::Id.lt(cursor));
         }
@@ -300,6 +321,76 @@ impl AlertsService for Service {
             items: rows.into_iter().map(|a| view(a, &names)).collect(),
             next_cursor,
         })
+    }
+
+    async fn alert_status_counts(
+        &self,
+        user: &CurrentUser,
+        q: AlertQuery,
+    ) -> Result<Vec<StatusCount>, AppError> {
+        self.authorize(user, Permission::AlertsRead).await?;
+        let rows: Vec<(String, i64)> = filtered(&q, false)?
+            .select_only()
+            .column(alert::Column::Status)
+            .column_as(alert::Column::Id.count(), "n")
+            .group_by(alert::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(STATUSES
+            .iter()
+            .map(|status| StatusCount {
+                status: (*status).to_string(),
+                count: rows
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map_or(0, |(_, n)| *n as u64),
+            })
+            .collect())
+    }
+
+    async fn alert_counts_by_rule(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<Vec<RuleAlertCount>, AppError> {
+        self.authorize(user, Permission::AlertsRead).await?;
+        let per_rule = |unresolved: bool| {
+            let mut find = alert::Entity::find()
+                .select_only()
+                .column(alert::Column::RuleId)
+                .column_as(alert::Column::Id.count(), "n")
+                .column_as(alert::Column::Id.max(), "newest")
+                .filter(alert::Column::RuleId.is_not_null())
+                .group_by(alert::Column::RuleId);
+            if unresolved {
+                find = find.filter(alert::Column::Status.is_not_in(alert::CLOSED_STATUSES));
+            }
+            find.into_tuple::<(i32, i64, i64)>().all(&self.db)
+        };
+        let all = per_rule(false).await.map_err(internal)?;
+        let open: HashMap<i32, i64> = per_rule(true)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(rule, n, _)| (rule, n))
+            .collect();
+        let newest: Vec<i64> = all.iter().map(|(_, _, id)| *id).collect();
+        let seen: HashMap<i64, chrono::DateTime<Utc>> = alert_views(&self.db, &newest)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|a| (a.id, a.last_seen))
+            .collect();
+        Ok(all
+            .into_iter()
+            .map(|(rule_id, n, newest)| RuleAlertCount {
+                rule_id,
+                alerts: n as u64,
+                unresolved: open.get(&rule_id).copied().unwrap_or(0) as u64,
+                last_fired: seen.get(&newest).copied(),
+            })
+            .collect())
     }
 
     async fn get_alert(&self, user: &CurrentUser, id: i64) -> Result<AlertView, AppError> {

@@ -7,10 +7,13 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 
 use app::error::AppError;
 use app::model::auth::{CurrentUser, Permission};
+use app::model::rule_import::RuleImportService;
+pub use app::model::rule_import::{
+    FileResult, ImportFile, ImportRequest, ImportResult, ImportedRule, RefusedRule,
+};
 
 use super::audit::{self, AuditEntry, Outcome};
 use super::rules::{MAX_NAME, MAX_TAG, MAX_TAGS, MAX_TEXT};
@@ -24,67 +27,20 @@ use crate::store::rule;
 /// The most files one import takes.
 pub const MAX_FILES: usize = 500;
 
-/// One uploaded Sigma file.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct ImportFile {
-    /// The file's name, echoed in its result.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The Sigma YAML (one or more documents).
-    pub yaml: String,
-}
-
-/// Several files in one JSON request.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct ImportRequest {
-    pub files: Vec<ImportFile>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ImportedRule {
-    pub id: i32,
-    pub name: String,
-    /// False for a correlation rule Vigil does not evaluate (see the file's warnings).
-    pub enabled: bool,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RefusedRule {
-    /// The Sigma title, when the document got far enough to have one.
-    pub title: Option<String>,
-    pub reason: String,
-}
-
-/// What became of one file.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FileResult {
-    pub file: Option<String>,
-    pub imported: Vec<ImportedRule>,
-    pub refused: Vec<RefusedRule>,
-    pub warnings: Vec<String>,
-}
-
-/// One result per file, in the order sent.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ImportResult {
-    pub files: Vec<FileResult>,
-}
-
-impl FileResult {
-    fn push(&mut self, title: &str, outcome: Result<ImportedRule, String>) {
-        match outcome {
-            Ok(rule) => self.imported.push(rule),
-            Err(reason) => self.refused.push(RefusedRule {
-                title: Some(title.to_string()),
-                reason,
-            }),
-        }
+/// Records one document's outcome in its file's result.
+fn push(result: &mut FileResult, title: &str, outcome: Result<ImportedRule, String>) {
+    match outcome {
+        Ok(rule) => result.imported.push(rule),
+        Err(reason) => result.refused.push(RefusedRule {
+            title: Some(title.to_string()),
+            reason,
+        }),
     }
 }
 
-impl Service {
-    /// Imports Sigma files as `sigma` rules (`rules.write`).
-    pub async fn import_rules(
+#[async_trait::async_trait]
+impl RuleImportService for Service {
+    async fn import_rules(
         &self,
         user: &CurrentUser,
         files: Vec<ImportFile>,
@@ -101,7 +57,9 @@ impl Service {
         }
         Ok(ImportResult { files: out })
     }
+}
 
+impl Service {
     async fn import_file(
         &self,
         user: &CurrentUser,
@@ -175,7 +133,7 @@ impl Service {
             if let (Some(note), true) = (note, outcome.is_ok()) {
                 result.warnings.push(note);
             }
-            result.push(&parsed.info.title, outcome);
+            push(&mut result, &parsed.info.title, outcome);
         }
         for (index, c) in import.correlations.iter().enumerate() {
             let def = SigmaDef {
@@ -200,7 +158,7 @@ impl Service {
             if let (Some(note), true) = (note, outcome.is_ok()) {
                 result.warnings.push(note);
             }
-            result.push(&c.info.title, outcome);
+            push(&mut result, &c.info.title, outcome);
         }
         Ok(result)
     }

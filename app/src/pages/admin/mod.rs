@@ -100,26 +100,3 @@ pub fn RequirePermission(permission: Permission, children: ChildrenFn) -> impl I
         </Suspense>
     }
 }
-
-/// Says that changing things here needs the hydrated page.
-#[component]
-fn NeedsScript() -> impl IntoView {
-    view! {
-        <noscript>
-            <p class="notice notice-info">"Viewing works without JavaScript; making changes here needs it."</p>
-        </noscript>
-    }
-}
-
-/// A result line under a form: what happened, or what went wrong.
-#[component]
-fn Notice(notice: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
-    move || {
-        notice.get().map(|n| match n {
-            Ok(text) => view! { <p class="notice notice-info" role="status">{text}</p> }.into_any(),
-            Err(text) => {
-                view! { <p class="notice notice-error" role="alert">{text}</p> }.into_any()
-            }
-        })
-    }
-}

@@ -1,16 +1,14 @@
-//! Admin › API tokens: create (the secret is shown once), list, revoke.
-
-use std::collections::BTreeSet;
+//! Admin › API tokens: create (the secret is shown once), list, revoke; plain form posts.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::resource;
 
-use super::{NeedsScript, Notice, RequirePermission};
-use crate::api::admin::{admin_create_token, admin_list_tokens, admin_revoke_token};
-use crate::components::time;
-use crate::model::accounts::{ApiTokenView, NewApiToken};
+use super::RequirePermission;
+use crate::api::admin::{AdminCreateToken, AdminRevokeToken, admin_list_tokens};
+use crate::components::{PostForm, time, write_action};
+use crate::model::accounts::ApiTokenView;
 use crate::model::auth::Permission;
 
 #[component]
@@ -32,65 +30,22 @@ fn when(t: Option<chrono::DateTime<chrono::Utc>>, none: &str) -> String {
 fn TokensAdmin() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let tokens = resource(move || version.get(), |_| admin_list_tokens());
-    let notice = RwSignal::new(None::<Result<String, String>>);
-    let name = RwSignal::new(String::new());
-    let chosen = RwSignal::new(BTreeSet::from([Permission::IngestWrite]));
-    let days = RwSignal::new(String::from("90"));
-
-    let create = Action::new(move |new: &NewApiToken| {
-        let new = new.clone();
-        async move { admin_create_token(new).await }
-    });
-    let revoke = Action::new(move |id: &i32| {
-        let id = *id;
-        async move { admin_revoke_token(id).await }
-    });
-    Effect::new(move |_| {
-        if let Some(r) = create.value().get() {
-            version.update(|v| *v += 1);
-            notice.set(Some(
-                r.map(|c| {
-                    format!(
-                        "Token {} created. Copy it now, it is not shown again: {}",
-                        c.token.name, c.secret
-                    )
-                })
-                .map_err(|e| e.to_string()),
-            ));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(r) = revoke.value().get() {
-            version.update(|v| *v += 1);
-            notice.set(Some(
-                r.map(|t| format!("Revoked {}.", t.name))
-                    .map_err(|e| e.to_string()),
-            ));
-        }
-    });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        create.dispatch(NewApiToken {
-            name: name.get_untracked(),
-            permissions: chosen.get_untracked().into_iter().collect(),
-            expires_in_days: days.get_untracked().parse().ok(),
-        });
-    };
+    let refresh = move || version.update(|v| *v += 1);
+    let create = write_action::<AdminCreateToken>(refresh);
+    let revoke = write_action::<AdminRevokeToken>(refresh);
 
     view! {
         <h1>"API tokens"</h1>
-        <NeedsScript />
-        <Notice notice />
-        <form class="inline-form" on:submit=submit aria-label="New API token">
+        <PostForm action=create label="New API token" class="inline-form">
             <label>
                 "Token name"
-                <input name="name" required bind:value=name />
+                <input name="name" required />
             </label>
             <label>
                 "Expires after"
-                <select name="expires" bind:value=days>
+                <select name="expires">
                     <option value="30">"30 days"</option>
-                    <option value="90">"90 days"</option>
+                    <option value="90" selected>"90 days"</option>
                     <option value="365">"1 year"</option>
                     <option value="never">"never"</option>
                 </select>
@@ -104,9 +59,9 @@ fn TokensAdmin() -> impl IntoView {
                             <label class="check">
                                 <input
                                     type="checkbox"
+                                    name="permissions[]"
+                                    value=p.as_str()
                                     checked=p == Permission::IngestWrite
-                                    prop:checked=move || chosen.with(|c| c.contains(&p))
-                                    on:change=move |_| chosen.update(|c| if !c.remove(&p) { c.insert(p); })
                                 />
                                 {p.as_str()}
                             </label>
@@ -115,7 +70,7 @@ fn TokensAdmin() -> impl IntoView {
                     .collect_view()}
             </fieldset>
             <button type="submit" class="primary">"Create token"</button>
-        </form>
+        </PostForm>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match tokens.await {
@@ -128,10 +83,7 @@ fn TokensAdmin() -> impl IntoView {
 }
 
 #[component]
-fn TokenTable(
-    list: Vec<ApiTokenView>,
-    revoke: Action<i32, Result<ApiTokenView, crate::error::AppError>>,
-) -> impl IntoView {
+fn TokenTable(list: Vec<ApiTokenView>, revoke: ServerAction<AdminRevokeToken>) -> impl IntoView {
     view! {
         <table class="data-table" aria-label="API tokens">
             <thead>
@@ -151,6 +103,7 @@ fn TokenTable(
                     .into_iter()
                     .map(|t| {
                         let id = t.id;
+                        let revoke_label = format!("Revoke {}", t.name);
                         let revoked = t.revoked_at.is_some();
                         view! {
                             <tr>
@@ -163,7 +116,10 @@ fn TokenTable(
                                 <td>{if revoked { "revoked" } else { "active" }}</td>
                                 <td class="actions">
                                     {(!revoked).then(|| view! {
-                                        <button type="button" on:click=move |_| { revoke.dispatch(id); }>"Revoke"</button>
+                                        <PostForm action=revoke label=revoke_label class="row-form">
+                                            <input type="hidden" name="id" value=id />
+                                            <button type="submit">"Revoke"</button>
+                                        </PostForm>
                                     })}
                                 </td>
                             </tr>

@@ -1,16 +1,17 @@
-//! Admin › Users: create users, assign roles, disable or enable, reset passwords.
+//! Admin › Users: create users, assign roles, disable or enable, reset passwords. Every change
+//! is a form that posts without JavaScript.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::resource;
 
-use super::{NeedsScript, Notice, RequirePermission};
+use super::RequirePermission;
 use crate::api::admin::{
-    admin_create_user, admin_list_roles, admin_list_users, admin_reset_password, admin_update_user,
+    AdminCreateUser, AdminResetPassword, AdminUpdateUser, admin_list_roles, admin_list_users,
 };
-use crate::components::time;
-use crate::model::accounts::{NewUser, UserSummary, UserUpdate};
+use crate::components::{PostForm, time, write_action};
+use crate::model::accounts::UserSummary;
 use crate::model::auth::Permission;
 
 #[component]
@@ -28,107 +29,42 @@ fn UsersAdmin() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let users = resource(move || version.get(), |_| admin_list_users());
     let roles = resource(|| (), |_| admin_list_roles());
-    let notice = RwSignal::new(None::<Result<String, String>>);
-
-    let username = RwSignal::new(String::new());
-    let display_name = RwSignal::new(String::new());
-    let new_role = RwSignal::new("viewer".to_string());
-    let create = Action::new(move |new: &NewUser| {
-        let new = new.clone();
-        async move { admin_create_user(new).await }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = create.value().get() {
-            notice.set(Some(match result {
-                Ok(created) => {
-                    version.update(|v| *v += 1);
-                    username.set(String::new());
-                    display_name.set(String::new());
-                    Ok(match created.generated_password {
-                        Some(p) => format!(
-                            "Created {}. Their password, shown only now: {p}",
-                            created.user.username
-                        ),
-                        None => format!("Created {}.", created.user.username),
-                    })
-                }
-                Err(e) => Err(e.to_string()),
-            }));
-        }
-    });
-
-    let update = Action::new(move |(id, u): &(i32, UserUpdate)| {
-        let (id, u) = (*id, u.clone());
-        async move { admin_update_user(id, u).await }
-    });
-    let reset = Action::new(move |id: &i32| {
-        let id = *id;
-        async move { admin_reset_password(id).await }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = update.value().get() {
-            version.update(|v| *v += 1);
-            notice.set(Some(
-                result
-                    .map(|u| format!("Saved {}.", u.username))
-                    .map_err(|e| e.to_string()),
-            ));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = reset.value().get() {
-            notice.set(Some(
-                result
-                    .map(|r| match r.generated_password {
-                        Some(p) => format!("New password, shown only now: {p}"),
-                        None => "Password changed.".to_string(),
-                    })
-                    .map_err(|e| e.to_string()),
-            ));
-        }
-    });
-
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        create.dispatch(NewUser {
-            username: username.get_untracked(),
-            password: None,
-            display_name: Some(display_name.get_untracked()),
-            email: None,
-            roles: vec![new_role.get_untracked()],
-        });
-    };
+    let refresh = move || version.update(|v| *v += 1);
+    let create = write_action::<AdminCreateUser>(refresh);
+    let update = write_action::<AdminUpdateUser>(refresh);
+    let reset = write_action::<AdminResetPassword>(refresh);
 
     view! {
         <h1>"Users"</h1>
-        <NeedsScript />
-        <Notice notice />
-        <form class="inline-form" on:submit=submit aria-label="New user">
+        <PostForm action=create label="New user" class="inline-form">
             <label>
                 "Username"
-                <input name="username" required bind:value=username />
+                <input name="username" required />
             </label>
             <label>
                 "Display name"
-                <input name="display_name" bind:value=display_name />
+                <input name="display_name" />
             </label>
             <label>
                 "Role"
-                <select name="role" bind:value=new_role>
+                <select name="role">
                     <Suspense>
                         {move || Suspend::new(async move {
                             roles
                                 .await
                                 .unwrap_or_default()
                                 .into_iter()
-                                .map(|r| view! { <option value=r.name.clone()>{r.name.clone()}</option> })
+                                .map(|r| {
+                                    let selected = r.name == "viewer";
+                                    view! { <option value=r.name.clone() selected=selected>{r.name.clone()}</option> }
+                                })
                                 .collect_view()
                         })}
                     </Suspense>
                 </select>
             </label>
             <button type="submit" class="primary">"Create user"</button>
-        </form>
+        </PostForm>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let role_names: Vec<String> = roles
@@ -150,8 +86,8 @@ fn UsersAdmin() -> impl IntoView {
 fn UserTable(
     list: Vec<UserSummary>,
     role_names: Vec<String>,
-    update: Action<(i32, UserUpdate), Result<UserSummary, crate::error::AppError>>,
-    reset: Action<i32, Result<crate::model::accounts::PasswordResetResult, crate::error::AppError>>,
+    update: ServerAction<AdminUpdateUser>,
+    reset: ServerAction<AdminResetPassword>,
 ) -> impl IntoView {
     view! {
         <table class="data-table" aria-label="Users">
@@ -171,13 +107,18 @@ fn UserTable(
                     .map(|u| {
                         let id = u.id;
                         let disabled = u.disabled;
-                        let toggle = UserUpdate { disabled: Some(!disabled), ..Default::default() };
-                        let chosen = RwSignal::new(u.roles.first().cloned().unwrap_or_default());
+                        let current = u.roles.first().cloned().unwrap_or_default();
                         let options = role_names
                             .iter()
-                            .map(|n| view! { <option value=n.clone()>{n.clone()}</option> })
+                            .map(|n| {
+                                let selected = *n == current;
+                                view! { <option value=n.clone() selected=selected>{n.clone()}</option> }
+                            })
                             .collect_view();
                         let role_label = format!("Role of {}", u.username);
+                        let set_role = format!("Set the role of {}", u.username);
+                        let toggle = format!("Enable or disable {}", u.username);
+                        let reset_label = format!("Reset the password of {}", u.username);
                         view! {
                             <tr>
                                 <td>{u.username.clone()}</td>
@@ -191,22 +132,20 @@ fn UserTable(
                                         .unwrap_or_else(|| "never".into())}
                                 </td>
                                 <td class="actions">
-                                    <select aria-label=role_label bind:value=chosen>{options}</select>
-                                    <button type="button" on:click=move |_| {
-                                        let roles = Some(vec![chosen.get_untracked()]);
-                                        update.dispatch((id, UserUpdate { roles, ..Default::default() }));
-                                    }>"Set role"</button>
-                                    <button
-                                        type="button"
-                                        on:click=move |_| {
-                                            update.dispatch((id, toggle.clone()));
-                                        }
-                                    >
-                                        {if disabled { "Enable" } else { "Disable" }}
-                                    </button>
-                                    <button type="button" on:click=move |_| {
-                                        reset.dispatch(id);
-                                    }>"Reset password"</button>
+                                    <PostForm action=update label=set_role class="row-form">
+                                        <input type="hidden" name="id" value=id />
+                                        <select name="role" aria-label=role_label>{options}</select>
+                                        <button type="submit">"Set role"</button>
+                                    </PostForm>
+                                    <PostForm action=update label=toggle class="row-form">
+                                        <input type="hidden" name="id" value=id />
+                                        <input type="hidden" name="disabled" value=if disabled { "false" } else { "true" } />
+                                        <button type="submit">{if disabled { "Enable" } else { "Disable" }}</button>
+                                    </PostForm>
+                                    <PostForm action=reset label=reset_label class="row-form">
+                                        <input type="hidden" name="id" value=id />
+                                        <button type="submit">"Reset password"</button>
+                                    </PostForm>
                                 </td>
                             </tr>
                         }

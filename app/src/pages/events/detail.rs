@@ -157,11 +157,13 @@ fn RelatedAlerts(alerts: Vec<RelatedAlert>) -> impl IntoView {
                 .map(|a| {
                     let rule = a.rule_name.map(|r| format!(" · rule {r}")).unwrap_or_default();
                     let class = format!("severity severity-{}", severity_class(&a.severity));
+                    let href = format!("/alerts/{}", a.id);
                     view! {
                         <li>
                             <span class=class>{a.severity}</span>
                             " "
-                            {format!("#{} {} ({}){rule}", a.id, a.title, a.status)}
+                            <a href=href>{format!("#{} {}", a.id, a.title)}</a>
+                            {format!(" ({}){rule}", a.status)}
                         </li>
                     }
                 })

@@ -14,6 +14,7 @@ mod value_link;
 
 pub use detail::EventDetailPage;
 pub use live::LiveTailPage;
+pub(crate) use url::encode;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

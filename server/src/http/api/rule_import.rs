@@ -15,6 +15,7 @@ use crate::service::Service;
 use crate::service::rule_import::{
     FileResult, ImportFile, ImportRequest, ImportResult, MAX_FILES, RefusedRule,
 };
+use app::model::rule_import::RuleImportService;
 
 /// Import Sigma rules: one file as a YAML body (`application/yaml`, `text/yaml` or
 /// `text/plain`), several as `{"files": [{"name": "...", "yaml": "..."}]}`, or an upload as

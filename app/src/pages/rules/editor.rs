@@ -1,0 +1,201 @@
+//! The rule editor: a form for match, threshold and sequence rules in the query language, or
+//! Sigma YAML, and a backtest over a chosen range before saving. "Backtest" is a GET of this
+//! page with the draft in the URL; the would-be alerts show under the form with the button
+//! that saves the rule (a plain post).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::resource;
+use crate::api::rules::{CreateRuleFromDraft, preview_rule};
+use crate::components::{PostForm, write_action};
+use crate::model::rules::{RuleDraft, RulePreview};
+
+use super::draft_url;
+use super::preview::PreviewResult;
+
+const KINDS: [(&str, &str); 4] = [
+    ("threshold", "Threshold: enough matches within a window"),
+    ("match", "Match: every matching event"),
+    ("sequence", "Sequence: first, then"),
+    ("sigma", "Sigma: YAML"),
+];
+const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
+const RANGES: [(&str, &str); 4] = [
+    ("24h", "Last 24 hours"),
+    ("7d", "Last 7 days"),
+    ("30d", "Last 30 days"),
+    ("365d", "Last 365 days"),
+];
+
+#[component]
+pub fn RuleEditorPage() -> impl IntoView {
+    let query = use_query_map();
+    let draft = Memo::new(move |_| draft_url::read(&query.get()));
+    let wanted = Memo::new(move |_| draft_url::wants_preview(&query.get()));
+    let preview = resource(
+        move || (draft.get(), wanted.get()),
+        |(draft, wanted)| async move {
+            if wanted {
+                preview_rule(draft).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
+    let save = write_action::<CreateRuleFromDraft>(|| {});
+    view! {
+        <Title text="New rule" />
+        <p class="back-link"><a href="/rules">"← Rules"</a></p>
+        <h1>"New rule"</h1>
+        {move || view! { <DraftForm draft=draft.get() /> }}
+        <Transition fallback=|| view! { <p class="loading">"Running the backtest…"</p> }>
+            {move || Suspend::new(async move {
+                let draft = draft.get_untracked();
+                match preview.await {
+                    Ok(Some(preview)) => view! { <Preview draft preview save /> }.into_any(),
+                    Ok(None) => {
+                        view! {
+                            <p class="form-hint">
+                                "Backtest the rule over stored events to see the alerts it would have raised, then save it."
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="error" role="alert">{format!("Could not backtest: {e}")}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A labelled text input named `name`, holding `value`.
+fn text_field(
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    hint: &'static str,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input name=name value=value placeholder=hint spellcheck="false" autocomplete="off" />
+        </label>
+    }
+}
+
+#[component]
+fn DraftForm(draft: RuleDraft) -> impl IntoView {
+    let d = draft;
+    let range = if d.range.is_empty() {
+        "7d".to_string()
+    } else {
+        d.range.clone()
+    };
+    view! {
+        <form class="rule-editor" method="get" action="/rules/new" aria-label="Rule">
+            <input type="hidden" name="preview" value="1" />
+            <div class="editor-row">
+                {text_field("Name", "name", d.name.clone(), "e.g. Password spraying")}
+                <label>
+                    "Kind"
+                    <select name="kind">
+                        {KINDS
+                            .iter()
+                            .map(|(v, l)| view! { <option value=*v selected=d.kind == *v>{*l}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Severity"
+                    <select name="severity">
+                        {SEVERITIES
+                            .iter()
+                            .map(|v| view! { <option value=*v selected=d.severity == *v>{*v}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+            </div>
+            <div class="editor-row">
+                {text_field("Description", "description", d.description.clone(), "what it detects")}
+                {text_field("ATT&CK tags", "tags", d.tags.clone(), "attack.t1110, attack.credential_access")}
+            </div>
+            <fieldset>
+                <legend>"Match and threshold"</legend>
+                <label class="wide">
+                    "Query"
+                    <input class="query-input" name="query" value=d.query.clone() spellcheck="false" autocomplete="off"
+                        placeholder="event_action:ssh_login AND event_outcome:failure" />
+                </label>
+                <div class="editor-row">
+                    {text_field("Group by", "group_by", d.group_by.clone(), "source_ip, user_name")}
+                    {text_field("Window (seconds)", "window_secs", d.window_secs.clone(), "300")}
+                    {text_field("Threshold", "threshold", d.threshold.clone(), "5")}
+                    {text_field("Distinct field", "distinct", d.distinct.clone(), "optional, e.g. user_name")}
+                </div>
+            </fieldset>
+            <fieldset>
+                <legend>"Sequence"</legend>
+                <div class="editor-row">
+                    {text_field("First", "first", d.first.clone(), "event_outcome:failure")}
+                    {text_field("Then", "then", d.then.clone(), "event_outcome:success")}
+                    {text_field("Within (seconds)", "within_secs", d.within_secs.clone(), "600")}
+                </div>
+                <p class="form-hint">"A sequence groups by the Group by fields above."</p>
+            </fieldset>
+            <fieldset>
+                <legend>"Sigma"</legend>
+                <label class="wide">
+                    "Sigma YAML"
+                    <textarea name="yaml" rows="8" spellcheck="false">{d.yaml.clone()}</textarea>
+                </label>
+            </fieldset>
+            <div class="editor-row">
+                <label>
+                    "Backtest over"
+                    <select name="range">
+                        {RANGES
+                            .iter()
+                            .map(|(v, l)| view! { <option value=*v selected=range == *v>{*l}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                {text_field("From", "from", d.from.clone(), "2026-05-01T00:00:00Z")}
+                {text_field("To", "to", d.to.clone(), "2026-05-02T00:00:00Z")}
+                <button type="submit" class="primary">"Backtest"</button>
+            </div>
+            <p class="form-hint">"From and To (RFC 3339, UTC) replace the range when given. Only the fields of the chosen kind are used."</p>
+        </form>
+    }
+}
+
+#[component]
+fn Preview(
+    draft: RuleDraft,
+    preview: RulePreview,
+    save: ServerAction<CreateRuleFromDraft>,
+) -> impl IntoView {
+    if let Some(problem) = preview.problem {
+        return view! { <p class="error" role="alert">{problem}</p> }.into_any();
+    }
+    let Some(job) = preview.job else {
+        return ().into_any();
+    };
+    let hidden = draft_url::fields(&draft)
+        .into_iter()
+        .map(|(name, value)| view! { <input type="hidden" name=format!("draft[{name}]") value=value /> })
+        .collect_view();
+    view! {
+        <PreviewResult job />
+        <PostForm action=save label="Save rule" back="/rules" class="save-rule">
+            {hidden}
+            <label class="check">
+                <input type="checkbox" name="enabled" />
+                "Enable it now"
+            </label>
+            <button type="submit" class="primary">"Save rule"</button>
+        </PostForm>
+    }
+    .into_any()
+}
