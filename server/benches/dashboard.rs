@@ -17,12 +17,11 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 use app::model::auth::{Credential, CurrentUser, Permission};
 use app::model::dashboard::{DashboardRange, DashboardService};
 use app::model::events::EventQuery;
-use app::service::VigilService;
+use app::model::events::EventsService;
 use server::config::Config;
 use server::ingest::row::insert_statements;
 use server::ingest::{EventRow, rollup};
 use server::parse::ParsedEvent;
-use server::service::Service;
 
 const BATCH: usize = 5_000;
 /// How many times each query runs (after one warm-up run).
@@ -91,7 +90,8 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path, events: usize) -> 
         "{backend}: stored {events} events with their rollups in {secs:.0} s ({:.0} events/s)",
         events as f64 / secs
     );
-    let service = Service::new(db.clone());
+    let state = server::build_state(config).await?;
+    let service = state.service();
     let user = reader();
     let day_ago = (now - TimeDelta::hours(24)).to_rfc3339();
     let searches: [(&str, EventQuery); 5] = [

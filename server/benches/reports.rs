@@ -20,7 +20,6 @@ use server::ingest::EventRow;
 use server::ingest::row::insert_statements;
 use server::parse::{ParseContext, ParserKind, parse_bytes};
 use server::report::{Context, Output, Progress, Request, generate};
-use server::service::Service;
 
 fn main() -> anyhow::Result<()> {
     let lines: usize = std::env::var("VIGIL_BENCH_LINES")
@@ -63,7 +62,8 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path, lines: usize) -> a
         "{backend}: stored {lines} events in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let service = Service::new(db.clone());
+    let state = server::build_state(config.clone()).await?;
+    let service = state.service();
     for (kind, format) in [
         (ReportKind::Summary, ReportFormat::Json),
         (ReportKind::Summary, ReportFormat::Pdf),
@@ -94,7 +94,7 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path, lines: usize) -> a
         reset_peak_rss();
         let started = Instant::now();
         let mut ctx = Context {
-            service: &service,
+            service,
             db: &db,
             request: &request,
             page_rows: config.reports.page_rows,

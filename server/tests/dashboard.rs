@@ -83,7 +83,7 @@ async fn expected(db: &TestDb, from: &str, to: &str) -> Expected {
         sources: Default::default(),
     };
     for e in bronze_event_data::Entity::find()
-        .all(&db.state.db)
+        .all(db.state.service().db())
         .await
         .unwrap()
     {

@@ -161,7 +161,7 @@ async fn reports_are_generated_downloaded_and_deleted(db: TestDb) {
     assert!(lines.iter().all(|e| e["message"] == "hello"));
 
     // The file is under DATA_DIR/reports until the report is deleted.
-    let dir = db.state.config.reports.dir.clone();
+    let dir = db.state.config().reports.dir.clone();
     assert!(dir.join(format!("{id}.ndjson")).is_file());
     let (status, _) = db
         .json("DELETE", &format!("/api/v1/reports/{id}"), &token, None)
@@ -177,7 +177,7 @@ async fn reports_are_generated_downloaded_and_deleted(db: TestDb) {
         let n = audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq(action))
             .filter(audit_log::Column::Target.eq(id.to_string()))
-            .all(&db.state.db)
+            .all(db.state.service().db())
             .await
             .unwrap()
             .len();

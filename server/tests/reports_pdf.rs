@@ -95,7 +95,8 @@ fn pdftotext(pdf: &std::path::Path) -> String {
 async fn ingest(db: &TestDb) {
     let source = db
         .state
-        .ingest
+        .service()
+        .ingest()
         .source("corpus", "test", json!({}))
         .await
         .unwrap();
@@ -108,7 +109,12 @@ async fn ingest(db: &TestDb) {
             .collect();
         let mut sub = Submission::new(source.clone(), ParserKind::Syslog, raw);
         sub.reference_time = Some(reference);
-        db.state.ingest.submit_and_wait(sub).await.unwrap();
+        db.state
+            .service()
+            .ingest()
+            .submit_and_wait(sub)
+            .await
+            .unwrap();
     }
 }
 
@@ -121,7 +127,9 @@ fn pdf_text(body: &[u8]) -> String {
 }
 
 async fn alert_pdf_lists_the_brute_force_alerts_with_contents(db: TestDb) {
-    server::detect::builtin::seed(&db.state.db).await.unwrap();
+    server::detect::builtin::seed(db.state.service().db())
+        .await
+        .unwrap();
     ingest(&db).await;
     let expected = common::threshold::expected_alerts(&common::auth_log::failures(LOG), 300, 5);
     assert!(expected.len() >= 10, "{expected:?}");

@@ -48,9 +48,9 @@ async fn writer_and_audit_trail_keep_rollups_equal_to_the_stored_events(db: Test
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        rollups::assert_match(&db.state.db, &format!("after batch {round}")).await;
+        rollups::assert_match(db.state.service().db(), &format!("after batch {round}")).await;
     }
-    let stored = rollups::stored(&db.state.db).await;
+    let stored = rollups::stored(db.state.service().db()).await;
     let at = |d: &str, m: i64, v: &str| stored.get(&(d.to_string(), m, v.to_string())).copied();
     // Counted by hand from `events()`, sent twice.
     assert_eq!(at("host", TEN_O_CLOCK, "web-1"), Some(2));
@@ -102,12 +102,14 @@ async fn migration_fills_rollups_from_events_stored_before_it(db: TestDb) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let before = rollups::stored(&db.state.db).await;
+    let before = rollups::stored(db.state.service().db()).await;
     assert!(!before.is_empty());
 
     // Undo the rollup migration and run it again over the stored events.
-    Migrator::down(&db.state.db, Some(1)).await.unwrap();
-    Migrator::up(&db.state.db, None).await.unwrap();
-    rollups::assert_match(&db.state.db, "after the migration").await;
-    assert_eq!(rollups::stored(&db.state.db).await, before);
+    Migrator::down(db.state.service().db(), Some(1))
+        .await
+        .unwrap();
+    Migrator::up(db.state.service().db(), None).await.unwrap();
+    rollups::assert_match(db.state.service().db(), "after the migration").await;
+    assert_eq!(rollups::stored(db.state.service().db()).await, before);
 }

@@ -73,6 +73,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     };
     // Resolves once the writer has stored everything; holds no handle that would keep it open.
     let ingest_stopped = state.service().ingest().stopped();
+    // Background tasks (report jobs, schedules) hold the service and with it a handle.
+    let ingest = state.service().ingest().clone();
     let app = crate::router(state);
     let listener = TcpListener::bind(listen)
         .await
@@ -89,6 +91,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(watch) = watch {
         watch.stop().await;
     }
+    ingest.close();
     if tokio::time::timeout(INGEST_DRAIN_TIMEOUT, ingest_stopped)
         .await
         .is_err()

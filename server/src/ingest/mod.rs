@@ -122,7 +122,8 @@ impl Submission {
 /// The sending side of the pipeline, cheap to clone.
 #[derive(Clone)]
 pub struct IngestHandle {
-    tx: mpsc::Sender<Submission>,
+    /// Shared by every clone, so that [`Self::close`] ends intake for all of them.
+    tx: Arc<std::sync::Mutex<Option<mpsc::Sender<Submission>>>>,
     db: DatabaseConnection,
     paused: Arc<AtomicBool>,
     stopped: tokio::sync::watch::Receiver<bool>,
@@ -139,7 +140,8 @@ pub struct IngestHandle {
 impl IngestHandle {
     /// Queues a submission, waiting while the pipeline is full (back-pressure).
     pub async fn submit(&self, sub: Submission) -> Result<(), IngestError> {
-        self.tx.send(sub).await.map_err(|_| IngestError::Closed)
+        let tx = self.sender()?;
+        tx.send(sub).await.map_err(|_| IngestError::Closed)
     }
 
     /// Queues a submission and waits until it is committed.
@@ -152,7 +154,24 @@ impl IngestHandle {
 
     /// The same as [`Self::submit`] from a thread outside the runtime.
     pub fn blocking_submit(&self, sub: Submission) -> Result<(), IngestError> {
-        self.tx.blocking_send(sub).map_err(|_| IngestError::Closed)
+        self.sender()?
+            .blocking_send(sub)
+            .map_err(|_| IngestError::Closed)
+    }
+
+    fn sender(&self) -> Result<mpsc::Sender<Submission>, IngestError> {
+        self.tx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or(IngestError::Closed)
+    }
+
+    /// Ends intake for every clone of this handle: later submissions answer
+    /// [`IngestError::Closed`], and once the submissions already made are stored the writer
+    /// stops (see [`Self::stopped`]), even while background tasks still hold handles.
+    pub fn close(&self) {
+        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
     /// True while the writer cannot reach the database and is retrying.
@@ -206,7 +225,7 @@ impl IngestHandle {
     }
 
     /// Resolves once the writer has stored everything and stopped, which happens when every
-    /// handle is gone. Holds no handle itself.
+    /// handle is gone or one was closed. Holds no handle itself.
     pub fn stopped(&self) -> impl std::future::Future<Output = ()> + use<> {
         let mut rx = self.stopped.clone();
         async move {
@@ -263,7 +282,7 @@ impl IngestHandle {
             let _ = stopped_tx.send(true);
         });
         Self {
-            tx,
+            tx: Arc::new(std::sync::Mutex::new(Some(tx))),
             db,
             paused,
             stopped,

@@ -13,7 +13,7 @@ use app::model::reports::{
     ScheduleView, format_range, parse_range,
 };
 
-use super::audit::{self, AuditEntry, Outcome};
+use super::audit::{AuditEntry, Outcome};
 use super::reports::clean;
 use super::{Service, internal};
 use crate::jobs::schedule::normalize_cron;
@@ -184,7 +184,7 @@ impl ReportSchedulesService for Service {
             .details(
                 json!({ "kind": saved.kind, "cron": saved.cron, "channel_id": saved.channel_id }),
             );
-        audit::record(&self.db, entry).await.map_err(internal)?;
+        self.audit(entry).await.map_err(internal)?;
         self.schedules.sync(saved.id, Some(&saved)).await;
         self.schedule_view(saved).await
     }
@@ -245,7 +245,7 @@ impl ReportSchedulesService for Service {
         let entry = AuditEntry::by(user, "report_schedule_update", Outcome::Success)
             .target(id.to_string())
             .details(json!({ "cron": saved.cron, "enabled": saved.enabled, "channel_id": saved.channel_id }));
-        audit::record(&self.db, entry).await.map_err(internal)?;
+        self.audit(entry).await.map_err(internal)?;
         self.schedules.sync(id, Some(&saved)).await;
         self.schedule_view(saved).await
     }
@@ -260,7 +260,7 @@ impl ReportSchedulesService for Service {
         self.schedules.sync(id, None).await;
         let entry =
             AuditEntry::by(user, "report_schedule_delete", Outcome::Success).target(id.to_string());
-        audit::record(&self.db, entry).await.map_err(internal)?;
+        self.audit(entry).await.map_err(internal)?;
         Ok(())
     }
 }

@@ -15,7 +15,7 @@ use app::model::reports::{
     ReportsService, parse_range,
 };
 
-use super::audit::{self, AuditEntry, Outcome};
+use super::audit::{AuditEntry, Outcome};
 use super::{Service, internal};
 use crate::jobs::report::{content_type, extension};
 use crate::store::{report as row, user};
@@ -110,7 +110,7 @@ impl Service {
         let entry = AuditEntry::by(owner, "report_create", Outcome::Success)
             .target(saved.id.to_string())
             .details(json!({ "kind": saved.kind, "format": saved.format, "schedule": schedule }));
-        audit::record(&self.db, entry).await.map_err(internal)?;
+        self.audit(entry).await.map_err(internal)?;
         self.jobs.wake();
         self.report_view(saved).await
     }
@@ -283,7 +283,7 @@ impl ReportsService for Service {
         let entry = AuditEntry::by(user, "report_download", Outcome::Success)
             .target(id.to_string())
             .details(json!({ "kind": view.kind.as_str(), "format": view.format.as_str() }));
-        audit::record(&self.db, entry).await.map_err(internal)?;
+        self.audit(entry).await.map_err(internal)?;
         Ok(ReportDownload {
             path: self
                 .jobs
@@ -310,7 +310,7 @@ impl ReportsService for Service {
         let entry = AuditEntry::by(user, "report_delete", Outcome::Success)
             .target(id.to_string())
             .details(json!({ "kind": r.kind, "owner_id": r.owner_id }));
-        audit::record(&self.db, entry).await.map_err(internal)?;
+        self.audit(entry).await.map_err(internal)?;
         Ok(())
     }
 }

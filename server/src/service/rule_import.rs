@@ -5,7 +5,6 @@
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use app::error::AppError;

@@ -7,8 +7,8 @@ pub mod auth_log;
 pub mod logs;
 pub mod notify;
 pub mod process;
-pub mod rollups;
 pub mod reports;
+pub mod rollups;
 pub mod threshold;
 
 use axum::Router;

@@ -25,7 +25,9 @@ pub struct Ev<'a> {
 /// Stores `ev` at `at` straight into `bronze_event_data`, with an id reserved the way the
 /// writer reserves them; answers the id.
 pub async fn store(db: &TestDb, at: DateTime<Utc>, ev: Ev<'_>) -> i64 {
-    let id = server::ingest::ids::reserve(&db.state.db, 1).await.unwrap();
+    let id = server::ingest::ids::reserve(db.state.service().db(), 1)
+        .await
+        .unwrap();
     bronze_event_data::ActiveModel {
         id: Set(id),
         timestamp: Set(at),
@@ -45,7 +47,7 @@ pub async fn store(db: &TestDb, at: DateTime<Utc>, ev: Ev<'_>) -> i64 {
         fields: Set(json!({})),
         ..Default::default()
     }
-    .insert(&db.state.db)
+    .insert(db.state.service().db())
     .await
     .unwrap()
     .id

@@ -253,7 +253,10 @@ pub async fn stream(
                 .trim_start_matches("Failed to deserialize query string: ")
         ))
     })?;
-    crate::service::authorize(&state.db, &user, app::model::auth::Permission::EventsRead).await?;
+    state
+        .backend
+        .authorize(&user, app::model::auth::Permission::EventsRead)
+        .await?;
     let matcher = match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         Some(q) => Some(
             app::query::parse(q)
@@ -262,7 +265,7 @@ pub async fn stream(
         ),
         None => None,
     };
-    let events = tail_events(state.ingest.event_feed().subscribe(), matcher);
+    let events = tail_events(state.backend.ingest().event_feed().subscribe(), matcher);
     Ok((
         [("x-accel-buffering", "no"), ("cache-control", "no-store")],
         Sse::new(events).keep_alive(
