@@ -110,10 +110,10 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path, lines: usize) -> a
             String::new()
         };
         println!(
-            "{backend}: {} as {} over {lines} events: {secs:.2} s{rate}, {:.1} MiB written, peak RSS {:.0} MiB",
+            "{backend}: {} as {} over {lines} events: {secs:.2} s{rate}, {:.0} KiB written, peak RSS {:.0} MiB",
             kind.title(),
             format.as_str(),
-            bytes as f64 / (1024.0 * 1024.0),
+            bytes as f64 / 1024.0,
             peak_rss_mib()
         );
         let _ = std::fs::remove_file(&path);

@@ -19,6 +19,7 @@ backend_suite!(
     another_users_report_does_not_exist,
     summary_and_authentication_count_what_was_stored,
     bad_requests_name_the_problem,
+    the_page_lists_reports_with_plain_download_links,
 );
 
 /// RFC 4180 records, read plainly: quoted cells may hold commas, quotes and line breaks.
@@ -443,4 +444,50 @@ async fn bad_requests_name_the_problem(db: TestDb) {
     assert_eq!(view["status"], "done");
     let (status, ..) = download(&db, &token, id + 1000).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn the_page_lists_reports_with_plain_download_links(db: TestDb) {
+    let t = db.sign_in("ana", &["analyst"]).await;
+    let cookies = format!(
+        "vigil_access={}; vigil_refresh={}",
+        t.access_token, t.refresh_token
+    );
+    let view = create_and_wait(
+        &db,
+        &t.access_token,
+        json!({ "kind": "summary", "format": "csv", "range": "1h", "name": "<b>Weekly</b> & more" }),
+    )
+    .await;
+    assert_eq!(view["status"], "done", "{view}");
+    let id = view["id"].as_i64().unwrap();
+    // Server-rendered, as a browser without JavaScript gets it.
+    let (status, _, page) = db.get_page("/reports", &cookies).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Generated reports"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/api/v1/reports/{id}/download\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("&lt;b&gt;Weekly&lt;/b&gt; &amp; more"),
+        "names are text: {page}"
+    );
+    assert!(!page.contains("<b>Weekly</b>"));
+    // The link works with the browser's cookies alone.
+    let req = http::Request::get(format!("/api/v1/reports/{id}/download"))
+        .header("cookie", &cookies)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (status, headers, body) = db.send(req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert!(body.starts_with("section,item,metric,value"), "{body}");
+    // A viewer sees the page (no create form), an ingest machine does not.
+    let viewer = db.cookies("vic", &["viewer"]).await;
+    let (status, _, page) = db.get_page("/reports", &viewer).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("Create report"), "{page}");
+    let ingest = db.cookies("shipper", &["ingest"]).await;
+    let (status, _, _) = db.get_page("/reports", &ingest).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
