@@ -103,7 +103,7 @@ fn TokenTable(list: Vec<ApiTokenView>, revoke: ServerAction<AdminRevokeToken>) -
                     .into_iter()
                     .map(|t| {
                         let id = t.id;
-                        let revoke_label = format!("Revoke {}", t.name);
+                        let revoke_label = format!("Revoke token {}", t.id);
                         let revoked = t.revoked_at.is_some();
                         view! {
                             <tr>

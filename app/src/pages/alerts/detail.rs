@@ -107,7 +107,40 @@ fn AlertView(
         })
         .unwrap_or_default();
     let assignee = a.assignee.clone().unwrap_or_else(|| "nobody".into());
-    view! {
+    // Each part is type-erased: one nested view type for the whole page overflows the
+    // compiler's query depth when components are not erased (plain `cargo build`).
+    let why = view! {
+        <section class="detail-section" aria-labelledby="why-heading">
+            <h2 id="why-heading">"Why it fired"</h2>
+            <table class="data-table detail-table" aria-label="Why it fired">
+                <tbody>
+                    <tr><th scope="row">"Rule"</th><td>{rule_line}</td></tr>
+                    {condition.map(|(label, text)| view! {
+                        <tr><th scope="row">{label}</th><td><code class="rule-query">{text}</code></td></tr>
+                    })}
+                    <tr><th scope="row">"Group key"</th><td class="message">{a.group_key.clone()}</td></tr>
+                    {group_fields
+                        .into_iter()
+                        .map(|(k, v)| view! { <tr><th scope="row">{k}</th><td class="message">{v}</td></tr> })
+                        .collect_view()}
+                    <tr><th scope="row">"Events"</th><td>{a.event_count.to_string()}</td></tr>
+                    <tr><th scope="row">"First seen (UTC)"</th><td>{time::utc_second(&a.first_seen)}</td></tr>
+                    <tr><th scope="row">"Last seen (UTC)"</th><td>{time::utc_second(&a.last_seen)}</td></tr>
+                    {a.summary.clone().map(|s| view! { <tr><th scope="row">"Summary"</th><td class="message">{s}</td></tr> })}
+                    <tr><th scope="row">"ATT&CK"</th><td>{tags}</td></tr>
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any();
+    let evidence = view! { <Evidence alert=a.clone() events=detail.evidence /> }.into_any();
+    let side = view! {
+        {can_triage.then(|| view! { <TriagePanel alert=a.clone() triage comment /> }.into_any())}
+        <Timeline history=detail.history />
+        <Comments comments=detail.comments />
+    }
+    .into_any();
+    let head = view! {
         <Title text=format!("Alert {}", a.id) />
         <header class="alert-head">
             <h1>{a.title.clone()}</h1>
@@ -117,36 +150,13 @@ fn AlertView(
                 <span>{format!("Alert {} · assigned to {assignee}", a.id)}</span>
             </p>
         </header>
+    }
+    .into_any();
+    view! {
+        {head}
         <div class="alert-layout">
-            <div class="alert-main">
-                <section class="detail-section" aria-labelledby="why-heading">
-                    <h2 id="why-heading">"Why it fired"</h2>
-                    <table class="data-table detail-table" aria-label="Why it fired">
-                        <tbody>
-                            <tr><th scope="row">"Rule"</th><td>{rule_line}</td></tr>
-                            {condition.map(|(label, text)| view! {
-                                <tr><th scope="row">{label}</th><td><code class="rule-query">{text}</code></td></tr>
-                            })}
-                            <tr><th scope="row">"Group key"</th><td class="message">{a.group_key.clone()}</td></tr>
-                            {group_fields
-                                .into_iter()
-                                .map(|(k, v)| view! { <tr><th scope="row">{k}</th><td class="message">{v}</td></tr> })
-                                .collect_view()}
-                            <tr><th scope="row">"Events"</th><td>{a.event_count.to_string()}</td></tr>
-                            <tr><th scope="row">"First seen (UTC)"</th><td>{time::utc_second(&a.first_seen)}</td></tr>
-                            <tr><th scope="row">"Last seen (UTC)"</th><td>{time::utc_second(&a.last_seen)}</td></tr>
-                            {a.summary.clone().map(|s| view! { <tr><th scope="row">"Summary"</th><td class="message">{s}</td></tr> })}
-                            <tr><th scope="row">"ATT&CK"</th><td>{tags}</td></tr>
-                        </tbody>
-                    </table>
-                </section>
-                <Evidence alert=a.clone() events=detail.evidence />
-            </div>
-            <aside class="alert-side">
-                {can_triage.then(|| view! { <TriagePanel alert=a.clone() triage comment /> })}
-                <Timeline history=detail.history />
-                <Comments comments=detail.comments />
-            </aside>
+            <div class="alert-main">{why}{evidence}</div>
+            <aside class="alert-side">{side}</aside>
         </div>
     }
 }

@@ -93,79 +93,97 @@ fn DraftForm(draft: RuleDraft) -> impl IntoView {
     } else {
         d.range.clone()
     };
+    // Erased in parts: one nested view type for the whole form is too deep for the compiler
+    // when components are not erased (plain `cargo build`).
+    let head = view! {
+        <input type="hidden" name="preview" value="1" />
+        <div class="editor-row">
+            {text_field("Name", "name", d.name.clone(), "e.g. Password spraying")}
+            <label>
+                "Kind"
+                <select name="kind">
+                    {KINDS
+                        .iter()
+                        .map(|(v, l)| view! { <option value=*v selected=d.kind == *v>{*l}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Severity"
+                <select name="severity">
+                    {SEVERITIES
+                        .iter()
+                        .map(|v| view! { <option value=*v selected=d.severity == *v>{*v}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+        </div>
+        <div class="editor-row">
+            {text_field("Description", "description", d.description.clone(), "what it detects")}
+            {text_field("ATT&CK tags", "tags", d.tags.clone(), "attack.t1110, attack.credential_access")}
+        </div>
+    }
+    .into_any();
+    let threshold = view! {
+        <fieldset>
+            <legend>"Match and threshold"</legend>
+            <label class="wide">
+                "Query"
+                <input class="query-input" name="query" value=d.query.clone() spellcheck="false" autocomplete="off"
+                    placeholder="event_action:ssh_login AND event_outcome:failure" />
+            </label>
+            <div class="editor-row">
+                {text_field("Group by", "group_by", d.group_by.clone(), "source_ip, user_name")}
+                {text_field("Window (seconds)", "window_secs", d.window_secs.clone(), "300")}
+                {text_field("Threshold", "threshold", d.threshold.clone(), "5")}
+                {text_field("Distinct field", "distinct", d.distinct.clone(), "optional, e.g. user_name")}
+            </div>
+        </fieldset>
+    }
+    .into_any();
+    let sequence = view! {
+        <fieldset>
+            <legend>"Sequence"</legend>
+            <div class="editor-row">
+                {text_field("First", "first", d.first.clone(), "event_outcome:failure")}
+                {text_field("Then", "then", d.then.clone(), "event_outcome:success")}
+                {text_field("Within (seconds)", "within_secs", d.within_secs.clone(), "600")}
+            </div>
+            <p class="form-hint">"A sequence groups by the Group by fields above."</p>
+        </fieldset>
+        <fieldset>
+            <legend>"Sigma"</legend>
+            <label class="wide">
+                "Sigma YAML"
+                <textarea name="yaml" rows="8" spellcheck="false">{d.yaml.clone()}</textarea>
+            </label>
+        </fieldset>
+    }
+    .into_any();
+    let range_row = view! {
+        <div class="editor-row">
+            <label>
+                "Backtest over"
+                <select name="range">
+                    {RANGES
+                        .iter()
+                        .map(|(v, l)| view! { <option value=*v selected=range == *v>{*l}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            {text_field("From", "from", d.from.clone(), "2026-05-01T00:00:00Z")}
+            {text_field("To", "to", d.to.clone(), "2026-05-02T00:00:00Z")}
+            <button type="submit" class="primary">"Backtest"</button>
+        </div>
+        <p class="form-hint">"From and To (RFC 3339, UTC) replace the range when given. Only the fields of the chosen kind are used."</p>
+    }
+    .into_any();
     view! {
         <form class="rule-editor" method="get" action="/rules/new" aria-label="Rule">
-            <input type="hidden" name="preview" value="1" />
-            <div class="editor-row">
-                {text_field("Name", "name", d.name.clone(), "e.g. Password spraying")}
-                <label>
-                    "Kind"
-                    <select name="kind">
-                        {KINDS
-                            .iter()
-                            .map(|(v, l)| view! { <option value=*v selected=d.kind == *v>{*l}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
-                <label>
-                    "Severity"
-                    <select name="severity">
-                        {SEVERITIES
-                            .iter()
-                            .map(|v| view! { <option value=*v selected=d.severity == *v>{*v}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
-            </div>
-            <div class="editor-row">
-                {text_field("Description", "description", d.description.clone(), "what it detects")}
-                {text_field("ATT&CK tags", "tags", d.tags.clone(), "attack.t1110, attack.credential_access")}
-            </div>
-            <fieldset>
-                <legend>"Match and threshold"</legend>
-                <label class="wide">
-                    "Query"
-                    <input class="query-input" name="query" value=d.query.clone() spellcheck="false" autocomplete="off"
-                        placeholder="event_action:ssh_login AND event_outcome:failure" />
-                </label>
-                <div class="editor-row">
-                    {text_field("Group by", "group_by", d.group_by.clone(), "source_ip, user_name")}
-                    {text_field("Window (seconds)", "window_secs", d.window_secs.clone(), "300")}
-                    {text_field("Threshold", "threshold", d.threshold.clone(), "5")}
-                    {text_field("Distinct field", "distinct", d.distinct.clone(), "optional, e.g. user_name")}
-                </div>
-            </fieldset>
-            <fieldset>
-                <legend>"Sequence"</legend>
-                <div class="editor-row">
-                    {text_field("First", "first", d.first.clone(), "event_outcome:failure")}
-                    {text_field("Then", "then", d.then.clone(), "event_outcome:success")}
-                    {text_field("Within (seconds)", "within_secs", d.within_secs.clone(), "600")}
-                </div>
-                <p class="form-hint">"A sequence groups by the Group by fields above."</p>
-            </fieldset>
-            <fieldset>
-                <legend>"Sigma"</legend>
-                <label class="wide">
-                    "Sigma YAML"
-                    <textarea name="yaml" rows="8" spellcheck="false">{d.yaml.clone()}</textarea>
-                </label>
-            </fieldset>
-            <div class="editor-row">
-                <label>
-                    "Backtest over"
-                    <select name="range">
-                        {RANGES
-                            .iter()
-                            .map(|(v, l)| view! { <option value=*v selected=range == *v>{*l}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
-                {text_field("From", "from", d.from.clone(), "2026-05-01T00:00:00Z")}
-                {text_field("To", "to", d.to.clone(), "2026-05-02T00:00:00Z")}
-                <button type="submit" class="primary">"Backtest"</button>
-            </div>
-            <p class="form-hint">"From and To (RFC 3339, UTC) replace the range when given. Only the fields of the chosen kind are used."</p>
+            {head}
+            {threshold}
+            {sequence}
+            {range_row}
         </form>
     }
 }

@@ -45,8 +45,15 @@ pub fn RuleTable(
                                     <td data-label="Kind">{r.kind.clone()}</td>
                                     <td data-label="Severity"><SeverityBadge severity=r.severity.clone() /></td>
                                     <td data-label="ATT&CK" class="tags">{r.tags.join(", ")}</td>
-                                    <td data-label="Alerts">
-                                        <a href=alerts_href>{format!("{} ({} unresolved)", row.alerts, row.unresolved)}</a>
+                                    <td class="nowrap" data-label="Alerts">
+                                        {if row.alerts == 0 {
+                                            "0".to_string().into_any()
+                                        } else {
+                                            view! {
+                                                <a href=alerts_href>{format!("{} ({} unresolved)", row.alerts, row.unresolved)}</a>
+                                            }
+                                                .into_any()
+                                        }}
                                     </td>
                                     <td class="nowrap" data-label="Last fired">
                                         {row.last_fired.map(|t| time::utc_minute(&t)).unwrap_or_else(|| "never".into())}
