@@ -181,15 +181,18 @@ async fn a_burst_raises_one_alert_at_the_line_past_the_baseline(db: TestDb) {
 }
 
 /// Replaces the app with a new one on the same database, after the old writer has stored
-/// everything and stopped.
+/// everything and stopped (intake closed, as `vigil serve` does at shutdown: its background
+/// report jobs hold handles too).
 async fn restart(db: &mut TestDb) {
     let config = db.state.config().clone();
     let stopped = db.state.service().ingest().stopped();
     let fresh = server::build_state(config).await.unwrap();
-    drop(std::mem::replace(&mut db.state, fresh));
+    let old = std::mem::replace(&mut db.state, fresh);
+    old.service().ingest().close();
+    drop(old);
     tokio::time::timeout(Duration::from_secs(60), stopped)
         .await
-        .expect("the old writer stops once its handles are gone");
+        .expect("the old writer stops once intake is closed");
 }
 
 /// The burst of 80 lines is sent in three parts with a restart after 40 lines (before the

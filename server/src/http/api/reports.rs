@@ -86,7 +86,11 @@ pub async fn delete(
 #[utoipa::path(get, path = "/api/v1/reports/{id}/download", operation_id = "download_report", tag = "reports", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Report id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, by the report's format", content(
+            (Vec<u8> = "application/pdf"),
+            (String = "text/csv"),
+            (serde_json::Value = "application/json"),
+            (String = "application/x-ndjson"))),
         (status = 400, description = "The id is not a number", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
