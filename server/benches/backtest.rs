@@ -8,19 +8,18 @@
 
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use server::config::Config;
 use server::detect::backtest::{self, Progress};
 use server::detect::{Engine, Settings};
-use server::ingest::EventRow;
-use server::ingest::row::insert_statements;
-use server::parse::{ParseContext, ParserKind, parse_bytes};
 use server::store::{bronze_event_data, rule};
+
+mod common;
+
+use common::{peak_rss_mib, store_events};
 
 fn main() -> anyhow::Result<()> {
     let lines: usize = std::env::var("VIGIL_BENCH_LINES")
@@ -105,90 +104,4 @@ async fn run(backend: &str, url: &str, dir: &std::path::Path, lines: usize) -> a
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// Generates, parses and stores `lines` events; answers the range of their timestamps.
-async fn store_events(
-    db: &DatabaseConnection,
-    lines: usize,
-) -> anyhow::Result<(DateTime<Utc>, DateTime<Utc>)> {
-    let received: DateTime<Utc> = "2026-11-22T00:00:00Z".parse()?;
-    let ctx = ParseContext::new(received);
-    let source: std::sync::Arc<str> = "bench".into();
-    let mut seed: u64 = 0x5eed;
-    let mut next = move || {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 33) as usize
-    };
-    let (mut from, mut to) = (DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC);
-    let mut rows: Vec<EventRow> = Vec::with_capacity(5_000);
-    let mut first_id = 1i64;
-    for i in 0..lines {
-        let r = next();
-        let ip = format!(
-            "{}.{}.{}.{}",
-            1 + r % 223,
-            (r >> 8) % 256,
-            (r >> 16) % 256,
-            1 + (r >> 24) % 254
-        );
-        // One event a second, over about eleven days for a million.
-        let t = received - chrono::TimeDelta::seconds((lines - i) as i64);
-        let stamp = t.format("%b %e %H:%M:%S");
-        let line = match i % 8 {
-            // A few attackers, each at it for a while: these fire the rule.
-            0 => format!(
-                "{stamp} bastion sshd[{}]: Failed password for root from 198.51.100.{} port {} ssh2",
-                1000 + r % 30000,
-                1 + (i / 640) % 50,
-                1024 + r % 60000
-            ),
-            // One-off failures from anywhere: many keys that never fire.
-            1 => format!(
-                "{stamp} bastion sshd[{}]: Failed password for invalid user admin from {ip} port {} ssh2",
-                1000 + r % 30000,
-                1024 + r % 60000
-            ),
-            2 => format!(
-                "{stamp} bastion sshd[{}]: Accepted publickey for deploy from {ip} port {} ssh2",
-                1000 + r % 30000,
-                1024 + r % 60000
-            ),
-            3..=5 => format!(
-                "{ip} - - [{}] \"GET /index.html HTTP/1.1\" {} {} \"-\" \"Mozilla/5.0\"",
-                t.format("%d/%b/%Y:%H:%M:%S +0000"),
-                [200, 200, 301, 404, 500][r % 5],
-                r % 50000
-            ),
-            _ => format!(
-                "{{\"timestamp\":\"{}\",\"source_ip\":\"{ip}\",\"action\":\"login\",\"status\":\"failure\"}}",
-                t.to_rfc3339()
-            ),
-        };
-        let parsed = parse_bytes(ParserKind::Auto, line.as_bytes(), &ctx);
-        let row = EventRow::new(parsed, line, received, source.clone());
-        from = from.min(row.timestamp);
-        to = to.max(row.timestamp);
-        rows.push(row);
-        if rows.len() == 5_000 || i + 1 == lines {
-            for stmt in insert_statements(db.get_database_backend(), &rows, first_id) {
-                db.execute_raw(stmt).await?;
-            }
-            first_id += rows.len() as i64;
-            rows.clear();
-        }
-    }
-    Ok((from, to + chrono::TimeDelta::seconds(1)))
-}
-
-/// Peak resident set size of this process, in MiB.
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
