@@ -1,7 +1,7 @@
 //! Accounts and access through the router, on SQLite and on MariaDB: tokens, sessions, RBAC on
 //! every API operation, CSRF, cookies and the login redirect.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use chrono::Utc;

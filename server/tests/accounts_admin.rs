@@ -1,7 +1,7 @@
 //! User, role, API token and audit administration over the REST API, on SQLite and MariaDB:
 //! what changes, whose sessions end, and what is refused.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use http::{Request, StatusCode};

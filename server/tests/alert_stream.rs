@@ -3,7 +3,7 @@
 //! `alerts.read` are refused; a client that does not read is told to resync while ingestion
 //! goes on.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

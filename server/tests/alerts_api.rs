@@ -2,7 +2,7 @@
 //! refused with the problem named, alerts raised by events, triage with history and audit,
 //! comments, bulk changes, paging, and permissions.
 
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use http::StatusCode;

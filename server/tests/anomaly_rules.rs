@@ -9,7 +9,7 @@
 //! floor of 50. Every host here sends 8 and 12 lines in turn for 12 buckets (10:00 to 10:59):
 //! mean 10, standard deviation 2, so a bucket fires above 10 + max(4 · 2, 50) = 60 lines.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -7,7 +7,7 @@
 //! alerts computed from the raw lines with the README's threshold semantics. A hunt then creates
 //! those alerts, once however often it runs.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

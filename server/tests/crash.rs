@@ -3,32 +3,22 @@
 //! count exactly the stored events.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
-use common::process::{free_port, watch_counts};
+use common::process::{ScratchMariaDb, free_port, kill9, vigil_serve, watch_counts};
 
 fn spawn(dir: &Path, database_url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .arg("serve")
-        .env("VIGIL_LISTEN", format!("127.0.0.1:{}", free_port()))
-        .env("VIGIL_DATA_DIR", dir)
-        .env("VIGIL_DATABASE_URL", database_url)
-        .env("VIGIL_SITE_ROOT", dir.join("site"))
-        .env("VIGIL_ADMIN_PASSWORD", "crash test admin passphrase")
-        .env("VIGIL_SYSLOG_UDP", "off")
-        .env("VIGIL_SYSLOG_TCP", "off")
+    vigil_serve(dir, database_url, free_port())
         .env("VIGIL_WATCH_PATTERNS", "*.log")
         .env("VIGIL_WATCH_IDLE_FLUSH_MS", "200")
         // Small batches: many commits, so a kill lands between some of them.
         .env("VIGIL_INGEST_BATCH_SIZE", "500")
         .env("VIGIL_INGEST_FLUSH_MS", "20")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap()
 }
@@ -68,14 +58,6 @@ async fn wait_for(db: &DatabaseConnection, at_least: i64, child: &mut Child) -> 
     }
 }
 
-fn kill9(child: &mut Child) {
-    let status = Command::new("kill")
-        .args(["-9", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    child.wait().unwrap();
-}
 
 async fn killed_and_restarted_stores_every_line_once(database_url: &str, dir: &Path) {
     let inbox = dir.join("inbox");
@@ -146,27 +128,9 @@ async fn sqlite_kill_9_loses_and_duplicates_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_kill_9_loses_and_duplicates_nothing() {
-    let admin = std::env::var("VIGIL_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://vigil_test:vigil_test@127.0.0.1:3306".into());
-    let conn = Database::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("MariaDB is not reachable at {admin}: {e}"));
-    let name = format!("vigil_test_crash_{:08x}", rand_suffix());
-    conn.execute_unprepared(&format!("CREATE DATABASE `{name}`"))
-        .await
-        .unwrap();
+    let db = ScratchMariaDb::create().await;
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("{admin}/{name}");
-    killed_and_restarted_stores_every_line_once(&url, dir.path()).await;
-    let _ = conn
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}`"))
-        .await;
+    killed_and_restarted_stores_every_line_once(&db.url(), dir.path()).await;
+    db.drop().await;
 }
 
-fn rand_suffix() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos()
-        ^ std::process::id()
-}

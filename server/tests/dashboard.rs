@@ -3,7 +3,7 @@
 //! plainly, the server-rendered page shows logged text only as text, and the event stream sends
 //! the committed events a query matches.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! ingest handle raise alerts in the same transaction, with evidence pointing at the stored
 //! events, deduplicated per rule and group key, and rules picked up without a restart.
 
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use sea_orm::{

@@ -3,7 +3,7 @@
 //! alerts are computed here from the raw lines with the README's threshold semantics, written
 //! out plainly, not taken from the engine.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -5,36 +5,26 @@
 //! transaction, so no restart can lose or repeat a count.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
-use common::process::{free_port, watch_counts};
+use common::process::{ScratchMariaDb, free_port, kill9, vigil_serve, watch_counts};
 
 /// 40,000 failures, one a second, from 50 addresses in turn: each address fails every 50 s.
 const TOTAL: usize = 40_000;
 const ADDRESSES: usize = 50;
 
 fn spawn(dir: &Path, database_url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .arg("serve")
-        .env("VIGIL_LISTEN", format!("127.0.0.1:{}", free_port()))
-        .env("VIGIL_DATA_DIR", dir)
-        .env("VIGIL_DATABASE_URL", database_url)
-        .env("VIGIL_SITE_ROOT", dir.join("site"))
-        .env("VIGIL_ADMIN_PASSWORD", "crash test admin passphrase")
-        .env("VIGIL_SYSLOG_UDP", "off")
-        .env("VIGIL_SYSLOG_TCP", "off")
+    vigil_serve(dir, database_url, free_port())
         .env("VIGIL_WATCH_PATTERNS", "*.log")
         .env("VIGIL_WATCH_IDLE_FLUSH_MS", "200")
         .env("VIGIL_INGEST_BATCH_SIZE", "500")
         .env("VIGIL_INGEST_FLUSH_MS", "20")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap()
 }
@@ -64,14 +54,6 @@ fn failures() -> Vec<(DateTime<Utc>, String, u64)> {
         .collect()
 }
 
-fn kill9(child: &mut Child) {
-    let status = Command::new("kill")
-        .args(["-9", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    child.wait().unwrap();
-}
 
 async fn wait_for(db: &DatabaseConnection, at_least: i64, child: &mut Child) -> i64 {
     let deadline = Instant::now() + Duration::from_secs(180);
@@ -166,19 +148,8 @@ async fn sqlite_kill_9_mid_burst_raises_each_alert_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_kill_9_mid_burst_raises_each_alert_once() {
-    let admin = std::env::var("VIGIL_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://vigil_test:vigil_test@127.0.0.1:3306".into());
-    let conn = Database::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("MariaDB is not reachable at {admin}: {e}"));
-    let name = format!("vigil_test_detect_crash_{}", std::process::id());
-    conn.execute_unprepared(&format!("CREATE DATABASE `{name}`"))
-        .await
-        .unwrap();
+    let db = ScratchMariaDb::create().await;
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("{admin}/{name}");
-    burst_over_kills_raises_each_alert_once(&url, dir.path()).await;
-    let _ = conn
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}`"))
-        .await;
+    burst_over_kills_raises_each_alert_once(&db.url(), dir.path()).await;
+    db.drop().await;
 }

@@ -1,7 +1,7 @@
 //! Searching stored events through the router, on SQLite and on MariaDB: every filter, address
 //! blocks, the query language in `q`, parameter errors, keyset paging and single events.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

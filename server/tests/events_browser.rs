@@ -3,7 +3,7 @@
 //! permissions), paging back to newer events with `before`, and the server-rendered pages
 //! (results, facet counts, a syntax error's position, one event) with hostile log text.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

@@ -1,7 +1,7 @@
 //! The foundation, driven through the router on SQLite and on MariaDB: health, readiness,
 //! metrics, the REST API and its spec, server functions, pages and the schema.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use chrono::Utc;

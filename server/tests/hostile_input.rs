@@ -6,10 +6,10 @@
 //! Vigil must keep serving (`/healthz` answers, normal lines sent afterwards are stored),
 //! lose nothing it had accepted, and keep its peak resident memory (`VmHWM`) under
 //! [`PEAK_RSS_BOUND_KIB`]. The peak, the connections held and the time to recover are printed
-//! to stderr (`cargo test --test hostile_input -- --nocapture`); none of them is a timing
-//! assertion.
+//! to stderr (`cargo test -p server --test integration hostile_input -- --nocapture`); none of
+//! them is a timing assertion.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -2,7 +2,7 @@
 //! and raw lines, per-item and whole-body errors, and the permissions that separate sending
 //! from reading.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use http::StatusCode;

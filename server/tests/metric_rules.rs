@@ -2,7 +2,7 @@
 //! `/api/v1/logs` raises the built-in "High CPU" and "High memory" alerts at the third
 //! satisfying sample in a row of one host, and a lower sample starts the count again.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Utc};
 use http::StatusCode;

@@ -3,7 +3,7 @@
 //! with the alert's title, severity, group key and link; a receiver that is down at first still
 //! gets its message once; the per-channel rate limit holds back, never drops.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

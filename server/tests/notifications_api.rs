@@ -1,7 +1,7 @@
 //! The channels API, on SQLite and on MariaDB: `settings.manage` only, plain SMTP only to
 //! loopback, the SMTP password kept but never shown, and rules selecting channels.
 
-mod common;
+use crate::common;
 
 use http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};

@@ -2,10 +2,10 @@
 //! (the receiver is down while the alert commits): after the restart the message is delivered,
 //! exactly once, on SQLite and on MariaDB.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -15,21 +15,15 @@ use sea_orm::{
 use serde_json::json;
 
 use common::notify::{PUBLIC_URL, Receiver, eventually, invalid_user, outbox};
-use common::process::{free_port, http_get};
+use common::process::{
+    ScratchMariaDb, assert_running, free_port, http_get, kill9, vigil_serve,
+};
 use server::store::{alert, notification_channel, rule, rule_channel};
 
 /// Starts `vigil serve`; answers the process and its HTTP port.
 fn spawn_vigil(dir: &Path, database_url: &str) -> (Child, u16) {
     let http = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .arg("serve")
-        .env("VIGIL_LISTEN", format!("127.0.0.1:{http}"))
-        .env("VIGIL_DATA_DIR", dir)
-        .env("VIGIL_DATABASE_URL", database_url)
-        .env("VIGIL_SITE_ROOT", dir.join("site"))
-        .env("VIGIL_ADMIN_PASSWORD", "notify crash admin passphrase")
-        .env("VIGIL_SYSLOG_UDP", "off")
-        .env("VIGIL_SYSLOG_TCP", "off")
+    let child = vigil_serve(dir, database_url, http)
         .env("VIGIL_WATCH_PATTERNS", "*.log")
         .env("VIGIL_WATCH_IDLE_FLUSH_MS", "200")
         .env("VIGIL_INGEST_FLUSH_MS", "20")
@@ -38,37 +32,13 @@ fn spawn_vigil(dir: &Path, database_url: &str) -> (Child, u16) {
         .env("VIGIL_NOTIFY_RETRY_CAP_MS", "500")
         .env("VIGIL_NOTIFY_TIMEOUT_SECS", "2")
         .env("VIGIL_NOTIFY_POLL_MS", "200")
-        .stdout(Stdio::null())
-        .stderr(log(dir))
         .spawn()
         .unwrap();
     (child, http)
 }
 
-/// Where the vigil processes of a run write their standard error, kept for a failure message.
-fn log(dir: &Path) -> std::fs::File {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("vigil-stderr.log"))
-        .unwrap()
-}
 
-fn assert_running(child: &mut Child, dir: &Path) {
-    if let Some(status) = child.try_wait().unwrap() {
-        let stderr = std::fs::read_to_string(dir.join("vigil-stderr.log")).unwrap_or_default();
-        panic!("vigil exited early ({status}):\n{stderr}");
-    }
-}
 
-fn kill9(child: &mut Child) {
-    let status = Command::new("kill")
-        .args(["-9", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    child.wait().unwrap();
-}
 
 async fn killed_between_commit_and_delivery_delivers_once(database_url: &str, dir: &Path) {
     let port = free_port();
@@ -204,19 +174,8 @@ async fn sqlite_kill_9_between_commit_and_delivery_delivers_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_kill_9_between_commit_and_delivery_delivers_once() {
-    let admin = std::env::var("VIGIL_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://vigil_test:vigil_test@127.0.0.1:3306".into());
-    let conn = Database::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("MariaDB is not reachable at {admin}: {e}"));
-    let name = format!("vigil_test_notify_crash_{}", std::process::id());
-    conn.execute_unprepared(&format!("CREATE DATABASE `{name}`"))
-        .await
-        .unwrap();
+    let db = ScratchMariaDb::create().await;
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("{admin}/{name}");
-    killed_between_commit_and_delivery_delivers_once(&url, dir.path()).await;
-    let _ = conn
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}`"))
-        .await;
+    killed_between_commit_and_delivery_delivers_once(&db.url(), dir.path()).await;
+    db.drop().await;
 }

@@ -4,7 +4,7 @@
 //! The outage is made by a TCP relay between Vigil and MariaDB that drops every connection and
 //! refuses new ones, so the shared MariaDB server keeps serving the other tests.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -2,7 +2,7 @@
 //! never outlast their creator's rights, nobody grants what they do not hold, Vigil's audit
 //! events need `audit.read`, and racing creates answer 409.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! are stored, random queries select them in SQL and in memory, and both select the same ids,
 //! on SQLite and on MariaDB.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv6Addr};

@@ -1,7 +1,7 @@
 //! Pages render while other routers are being built, as parallel tests (and any embedding of
 //! several routers) do: no render may be left waiting forever.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

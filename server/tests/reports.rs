@@ -2,7 +2,7 @@
 //! against formulas, JSON and NDJSON with the right counts, visible only to their owner (and
 //! holders of `reports.read_all`), audited, and refused with a reason when the request is bad.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use http::StatusCode;

@@ -2,17 +2,19 @@
 //! is `failed` with a reason saying it was interrupted, never left `running`, its partial file
 //! is gone, and the worker goes on to generate the next one; on SQLite and on MariaDB.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, EntityTrait, Set};
 use serde_json::json;
 
 use common::notify::eventually;
-use common::process::{free_port, http_get};
+use common::process::{
+    ScratchMariaDb, assert_running, free_port, http_get, kill9, vigil_serve,
+};
 use server::store::{bronze_event_data, report, user};
 
 /// Events stored before the report starts; read one a page, they take a while.
@@ -20,45 +22,15 @@ const EVENTS: usize = 20_000;
 
 fn spawn_vigil(dir: &Path, database_url: &str) -> (Child, u16) {
     let http = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .arg("serve")
-        .env("VIGIL_LISTEN", format!("127.0.0.1:{http}"))
-        .env("VIGIL_DATA_DIR", dir)
-        .env("VIGIL_DATABASE_URL", database_url)
-        .env("VIGIL_SITE_ROOT", dir.join("site"))
-        .env("VIGIL_ADMIN_PASSWORD", "report crash admin passphrase")
-        .env("VIGIL_SYSLOG_UDP", "off")
-        .env("VIGIL_SYSLOG_TCP", "off")
+    let child = vigil_serve(dir, database_url, http)
         // One row a page: the report runs long enough to be cut off mid-way.
         .env("VIGIL_REPORT_PAGE_ROWS", "1")
-        .stdout(Stdio::null())
-        .stderr(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(dir.join("vigil-stderr.log"))
-                .unwrap(),
-        )
         .spawn()
         .unwrap();
     (child, http)
 }
 
-fn assert_running(child: &mut Child, dir: &Path) {
-    if let Some(status) = child.try_wait().unwrap() {
-        let stderr = std::fs::read_to_string(dir.join("vigil-stderr.log")).unwrap_or_default();
-        panic!("vigil exited early ({status}):\n{stderr}");
-    }
-}
 
-fn kill9(child: &mut Child) {
-    let status = Command::new("kill")
-        .args(["-9", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    child.wait().unwrap();
-}
 
 async fn wait_listening(child: &mut Child, http: u16, dir: &Path) {
     eventually(120, "vigil listening", || {
@@ -198,19 +170,8 @@ async fn sqlite_kill_9_mid_report_is_failed_not_left_running() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_kill_9_mid_report_is_failed_not_left_running() {
-    let admin = std::env::var("VIGIL_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://vigil_test:vigil_test@127.0.0.1:3306".into());
-    let conn = Database::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("MariaDB is not reachable at {admin}: {e}"));
-    let name = format!("vigil_test_report_crash_{}", std::process::id());
-    conn.execute_unprepared(&format!("CREATE DATABASE `{name}`"))
-        .await
-        .unwrap();
+    let db = ScratchMariaDb::create().await;
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("{admin}/{name}");
-    killed_mid_report_is_failed_at_the_next_start(&url, dir.path()).await;
-    let _ = conn
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}`"))
-        .await;
+    killed_mid_report_is_failed_at_the_next_start(&db.url(), dir.path()).await;
+    db.drop().await;
 }

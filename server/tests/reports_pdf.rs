@@ -4,7 +4,7 @@
 //! not taken from Vigil. The first page is rendered with `pdftoppm` into the build's temporary
 //! directory for a person to look at.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Report schedules: CRUD through the API, and a scheduled report e-mailed as an attachment to
 //! a real local SMTP server (aiosmtpd), on SQLite and on MariaDB.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use chrono::{Duration, Utc};

@@ -2,7 +2,7 @@
 //! audit trail add to them in the events' transaction, so they always equal the counts of the
 //! stored events; the migration fills them from events stored before it ran.
 
-mod common;
+use crate::common;
 
 use http::StatusCode;
 use migration::{Migrator, MigratorTrait};

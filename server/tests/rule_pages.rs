@@ -4,7 +4,7 @@
 //! another; the list shows kinds, tags and alert counts; a viewer gets neither the editor's
 //! save nor the switches, and a direct call is refused with 403.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use http::{Request, StatusCode};

@@ -1,7 +1,7 @@
 //! `vigil send` against a real `vigil serve`: a token from the login endpoint, an NDJSON file
 //! and a file of raw lines pushed over HTTP, and the events found again through the API.
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! `vigil serve` as a real process: it answers over TCP, writes JSON logs to a file in the log
 //! directory, and stops cleanly on SIGTERM.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::process::{Command, Stdio};

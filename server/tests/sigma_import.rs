@@ -3,7 +3,7 @@
 //! real access line sent to the logs API (and none for a line it filters out), a bad YAML
 //! refused with its reason, and viewers kept out.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,7 @@
 //! sent; the limits answer 413 and 422 naming the problem; viewers are kept out; the OpenAPI
 //! document describes the multipart body.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! real sshd lines through the logs API, on SQLite and on MariaDB: which addresses alert
 //! follows from the lines' times and the README's semantics.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use http::{Request, StatusCode};

@@ -2,7 +2,7 @@
 //! address, in parallel and from many; user names built to confuse the lookup; IPv6 and proxied
 //! callers under the rate limit; and anonymous requests that would write without limit.
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! counting), a long TCP stream of mixed framing, and a start-up error for a port in use. Events
 //! are read straight from the SQLite file the server writes.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Write;

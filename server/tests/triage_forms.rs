@@ -4,7 +4,7 @@
 //! from the hydrated page gets its HTTP status (403 for a viewer); bulk changes take the ticked
 //! ids; the alert pages render their counts, filters, history and hostile log text as text.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use http::{Request, StatusCode};

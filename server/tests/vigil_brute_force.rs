@@ -3,7 +3,7 @@
 //! evaluated by the built-in "Brute force against Vigil sign-in" rule. Every other audit record
 //! (administration, denied permissions) reaches detection the same way.
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -1,7 +1,7 @@
 //! The watched directory on both databases: tailing, unterminated last lines, rotation by
 //! rename, copytruncate and delete+recreate, `.gz`, drop mode, binary files and restarts.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -23,7 +23,7 @@ use server::config::Config;
 use server::service::auth::IssuedTokens;
 
 /// Where the MariaDB server for tests is, without a database name.
-fn mariadb_admin_url() -> String {
+pub fn mariadb_admin_url() -> String {
     std::env::var("VIGIL_TEST_MYSQL_URL")
         .unwrap_or_else(|_| "mysql://vigil_test:vigil_test@127.0.0.1:3306".into())
 }

@@ -1,11 +1,93 @@
-//! Helpers for tests that run `vigil` as a real process: free ports, a bare HTTP GET, and
-//! the counts of events stored from the watched directory.
+//! Helpers for tests that run `vigil` as a real process: the command, `kill -9`, a MariaDB
+//! database of their own, free ports, a bare HTTP GET, and the counts of events stored from the
+//! watched directory.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+
+/// The password of the administrator the `vigil serve` processes of these tests create.
+pub const ADMIN_PASSWORD: &str = "process test admin passphrase";
+
+/// `vigil serve` with its data, database and site under `dir`, listening on `http_port`, the
+/// administrator's password set and syslog off; its standard error goes to
+/// `dir/vigil-stderr.log`, which [`assert_running`] shows when it exits early. Callers add
+/// their own settings and spawn it.
+pub fn vigil_serve(dir: &Path, database_url: &str, http_port: u16) -> Command {
+    let stderr = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("vigil-stderr.log"))
+        .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    cmd.arg("serve")
+        .env("VIGIL_LISTEN", format!("127.0.0.1:{http_port}"))
+        .env("VIGIL_DATA_DIR", dir)
+        .env("VIGIL_DATABASE_URL", database_url)
+        .env("VIGIL_SITE_ROOT", dir.join("site"))
+        .env("VIGIL_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("VIGIL_SYSLOG_UDP", "off")
+        .env("VIGIL_SYSLOG_TCP", "off")
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    cmd
+}
+
+/// Fails the test with the process's standard error if it has exited.
+pub fn assert_running(child: &mut Child, dir: &Path) {
+    if let Some(status) = child.try_wait().unwrap() {
+        let stderr = std::fs::read_to_string(dir.join("vigil-stderr.log")).unwrap_or_default();
+        panic!("vigil exited early ({status}):\n{stderr}");
+    }
+}
+
+/// `kill -9`, the way a crash or the OOM killer ends a process: no clean-up runs.
+pub fn kill9(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-9", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait().unwrap();
+}
+
+/// A MariaDB database of a test's own, for a `vigil` process to use; [`Self::drop`] removes it.
+pub struct ScratchMariaDb {
+    admin: String,
+    conn: DatabaseConnection,
+    name: String,
+}
+
+impl ScratchMariaDb {
+    pub async fn create() -> Self {
+        let admin = super::mariadb_admin_url();
+        let conn = Database::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("MariaDB is not reachable at {admin}: {e}"));
+        // `make mariadb` grants the test user every database whose name starts with vigil_test.
+        let name = format!("vigil_test_{}", uuid::Uuid::new_v4().simple());
+        conn.execute_unprepared(&format!("CREATE DATABASE `{name}`"))
+            .await
+            .unwrap();
+        Self { admin, conn, name }
+    }
+
+    /// The database's URL, for `VIGIL_DATABASE_URL`.
+    pub fn url(&self) -> String {
+        format!("{}/{}", self.admin, self.name)
+    }
+
+    pub async fn drop(self) {
+        let _ = self
+            .conn
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{}`", self.name))
+            .await;
+    }
+}
 
 /// A TCP port nobody listens on right now.
 pub fn free_port() -> u16 {
