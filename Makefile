@@ -6,6 +6,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 CARGO_LEPTOS_VERSION := 0.3.10
+NEXTEST_VERSION := 0.9.143
 BINARYEN_VERSION := 132
 SCHEMATHESIS_VERSION := 4.32.5
 AIOSMTPD_VERSION := 1.4.6
@@ -28,7 +29,7 @@ MARIADB_TEST_DB ?= vigil_test
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build test test-unit test-e2e test-api bench wasm-size lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb schemathesis aiosmtpd poppler python-venv clean-data
+.PHONY: help run build nextest test test-unit test-e2e test-api bench wasm-size lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb schemathesis aiosmtpd poppler python-venv clean-data
 
 help:
 	@echo "make run    build (release) and start Vigil on SQLite: http://127.0.0.1:3000, data in ./data"
@@ -48,16 +49,16 @@ run: build
 
 ## ---- testing -------------------------------------------------------------------------------
 
-test: tools chromium mariadb e2e-deps schemathesis aiosmtpd poppler
+test: tools nextest chromium mariadb e2e-deps schemathesis aiosmtpd poppler
 	VIGIL_TEST_MYSQL_URL="$(MARIADB_TEST_URL)" VIGIL_TEST_AIOSMTPD="$(AIOSMTPD_VENV)/bin/python" \
-		cargo test --workspace --exclude frontend
+		cargo nextest run --workspace --exclude frontend
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-api
 
-# The frontend is left out of `cargo test`: its `hydrate` feature would be unified into the
+# The frontend is left out: its `hydrate` feature would be unified into the
 # server's leptos build. cargo-leptos builds it for the browser instead.
-test-unit: aiosmtpd poppler
-	VIGIL_TEST_AIOSMTPD="$(AIOSMTPD_VENV)/bin/python" cargo test --workspace --exclude frontend
+test-unit: nextest aiosmtpd poppler
+	VIGIL_TEST_AIOSMTPD="$(AIOSMTPD_VENV)/bin/python" cargo nextest run --workspace --exclude frontend
 
 test-e2e: tools chromium e2e-deps
 	cargo leptos build
@@ -114,6 +115,12 @@ rust-tools:
 	@# Not --locked: the CLI's own lock file names a crate version the registry no longer has.
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" \
 		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+# The test runner: every test in a process of its own, so one test's database pool,
+# background tasks or threads never outlive it into the next.
+nextest:
+	@cargo nextest --version 2>/dev/null | grep -q "$(NEXTEST_VERSION)" \
+		|| cargo install cargo-nextest --locked --version $(NEXTEST_VERSION)
 
 # Debian's binaryen produces release builds that fail to hydrate; npm's works.
 wasm-opt: node
