@@ -2,10 +2,12 @@
 //! helpers in `common`. One binary instead of one per file keeps linking (and the disk the
 //! test binaries take) to a single server build.
 
+#[macro_use]
 mod common;
 
 mod accounts;
 mod accounts_admin;
+mod alert_assign;
 mod alert_stream;
 mod alerts_api;
 mod anomaly_rules;
@@ -34,6 +36,7 @@ mod reports_crash;
 mod reports_pdf;
 mod reports_schedule;
 mod rollups;
+mod rule_edit;
 mod rule_pages;
 mod send;
 mod serve;
