@@ -22,7 +22,7 @@ use crate::layouts::{AppLayout, Frame};
 use crate::pages::{
     AdminAuditPage, AdminPage, AdminRolesPage, AdminTokensPage, AdminUsersPage, AlertDetailPage,
     AlertsPage, DashboardPage, EventDetailPage, EventsPage, LiveTailPage, LoginPage, NotFoundPage,
-    ReportsPage, RuleEditorPage, RuleImportPage, RulesPage,
+    ReportsPage, RuleEditPage, RuleEditorPage, RuleImportPage, RulesPage,
 };
 
 /// The HTML document around the application, rendered on the server.
@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("rules") view=RulesPage ssr=SsrMode::Async />
                     <Route path=path!("/rules/new") view=RuleEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/rules/import") view=RuleImportPage ssr=SsrMode::Async />
+                    <Route path=path!("/rules/:id/edit") view=RuleEditPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("reports") view=ReportsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />

@@ -1,7 +1,8 @@
 // The rule pages in both projects (JavaScript off, and hydrated): a threshold rule written in
 // the editor is backtested over a vendored sshd log (crowdsec's brute-force sample) and shows
 // the alert it would have raised, is saved, then enabled from the list; Sigma files uploaded
-// from SigmaHQ are imported with a result per file, a file that is not YAML refused.
+// from SigmaHQ are imported with a result per file, a file that is not YAML refused (hydrated,
+// without a reload).
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,10 +126,15 @@ for (const project of PROJECTS) {
           { name: file, mimeType: 'application/x-yaml', buffer: yaml },
           { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a rule') },
         ]);
+        await page.evaluate(() => { window.__vigilMark = 'same page'; });
         await form.getByRole('button', { name: 'Import' }).click();
         const result = page.getByRole('status').filter({ hasText: `${file}: imported ${title}` });
         await result.waitFor();
         assert.match(await result.textContent(), /notes\.txt: refused \(not a Sigma file: the name does not end in \.yml or \.yaml\)/);
+        // Hydrated, the page posts the files itself: no reload, and the form is emptied.
+        const samePage = await page.evaluate(() => window.__vigilMark === 'same page');
+        assert.equal(samePage, project.javaScriptEnabled);
+        assert.equal(await form.getByLabel('Sigma files').evaluate((input) => input.files.length), 0);
         await page.goto(`${ctx.vigil.url}/rules`);
         const row = page.getByRole('table', { name: 'Rules' }).getByRole('row').filter({ hasText: title });
         assert.match(await row.textContent(), /sigma/);

@@ -7,6 +7,7 @@ mod common;
 
 mod accounts;
 mod accounts_admin;
+mod alert_assign;
 mod alert_stream;
 mod alerts_api;
 mod anomaly_rules;
@@ -35,6 +36,7 @@ mod reports_crash;
 mod reports_pdf;
 mod reports_schedule;
 mod rollups;
+mod rule_edit;
 mod rule_pages;
 mod send;
 mod serve;

@@ -26,6 +26,7 @@ pub async fn list_alerts_page(filter: AlertFilter) -> Result<AlertListing, AppEr
         },
         counts: vec![],
         rules: vec![],
+        assignees: vec![],
         input_error: Some(message),
     };
     let span = match filter.range.trim() {
@@ -86,10 +87,12 @@ pub async fn list_alerts_page(filter: AlertFilter) -> Result<AlertListing, AppEr
                 .collect()
         })
         .unwrap_or_default();
+    let assignees = assignees_for(&service, &user).await?;
     Ok(AlertListing {
         page,
         counts,
         rules,
+        assignees,
         input_error: None,
     })
 }
@@ -107,13 +110,45 @@ pub async fn get_alert_detail(id: i64) -> Result<AlertDetail, AppError> {
     let evidence = super::respond(service.alert_events(&user, id).await)?;
     let comments = super::respond(service.alert_comments(&user, id).await)?;
     let history = super::respond(service.alert_history(&user, id).await)?;
+    let assignees = assignees_for(&service, &user).await?;
     Ok(AlertDetail {
         alert,
         rule,
         evidence,
         comments,
         history,
+        assignees,
     })
+}
+
+/// Who `user` may assign alerts to; nobody for a user who may not triage (asked only of those
+/// who may, so reading a page is never a refused, audited call).
+#[cfg(feature = "ssr")]
+async fn assignees_for(
+    service: &crate::service::SharedService,
+    user: &crate::model::auth::CurrentUser,
+) -> Result<Vec<crate::model::alerts::Assignee>, AppError> {
+    use crate::model::auth::Permission;
+    if !user.can(Permission::AlertsTriage) {
+        return Ok(Vec::new());
+    }
+    super::respond(service.assignable_users(user).await)
+}
+
+/// `assign` of the triage forms: `me`, `none` (unassign) or a user's id.
+#[cfg(feature = "ssr")]
+fn assignee_of(assign: &str, me: i32) -> Result<Option<i32>, AppError> {
+    match assign.trim() {
+        "" => Ok(None),
+        "me" => Ok(Some(me)),
+        "none" => Ok(Some(0)),
+        other => match other.parse::<i32>() {
+            Ok(id) if id > 0 => Ok(Some(id)),
+            _ => Err(AppError::Invalid(format!(
+                "assign: `{other}` is not me, none or a user's id"
+            ))),
+        },
+    }
 }
 
 /// Status words as the notices say them.
@@ -129,8 +164,8 @@ fn status_words(status: &str) -> &str {
     }
 }
 
-/// Changes one alert: `status` (any alert status) and/or `assign` (`me`, or `none` to
-/// unassign); `alerts.triage`.
+/// Changes one alert: `status` (any alert status) and/or `assign` (`me`, `none` to unassign,
+/// or the id of a user who may triage); `alerts.triage`.
 #[server(prefix = "/api/fn", endpoint = "alert_triage")]
 pub async fn triage_alert(
     id: i64,
@@ -140,16 +175,7 @@ pub async fn triage_alert(
     use crate::model::alerts::AlertUpdate;
     let result = async {
         let user = super::current_user()?;
-        let assignee_id = match assign.trim() {
-            "" => None,
-            "me" => Some(user.id),
-            "none" => Some(0),
-            other => {
-                return Err(AppError::Invalid(format!(
-                    "assign: `{other}` is not one of me, none"
-                )));
-            }
-        };
+        let assignee_id = assignee_of(&assign, user.id)?;
         let status = Some(status.trim().to_string()).filter(|s| !s.is_empty());
         let update = AlertUpdate {
             status: status.clone(),
@@ -162,7 +188,10 @@ pub async fn triage_alert(
         }
         match assignee_id {
             Some(0) => said.push("unassigned".into()),
-            Some(_) => said.push(format!("assigned to {}", user.username)),
+            Some(_) => said.push(format!(
+                "assigned to {}",
+                alert.assignee.as_deref().unwrap_or("?")
+            )),
             None => {}
         }
         Ok(format!("Alert {} {}.", alert.id, said.join(" and ")))
@@ -186,12 +215,14 @@ pub async fn comment_alert(id: i64, body: String) -> Result<String, AppError> {
     super::forms::reply(result)
 }
 
-/// One change to the checked alerts: `act` is `acknowledge`, `resolve`, `false_positive` or
-/// `assign_me`; `alerts.triage`.
+/// One change to the checked alerts: `act` is `acknowledge`, `resolve`, `false_positive`,
+/// `assign_me`, or `assign` to the user whose id is `assignee` (`none` unassigns);
+/// `alerts.triage`.
 #[server(prefix = "/api/fn", endpoint = "alerts_bulk")]
 pub async fn bulk_triage(
     #[server(default)] ids: Vec<i64>,
     act: String,
+    #[server(default)] assignee: String,
 ) -> Result<String, AppError> {
     use crate::model::alerts::AlertBulkUpdate;
     let result = async {
@@ -202,13 +233,22 @@ pub async fn bulk_triage(
             ));
         }
         let (status, assignee_id, done) = match act.as_str() {
-            "acknowledge" => (Some("acknowledged"), None, "acknowledged"),
-            "resolve" => (Some("resolved"), None, "resolved"),
-            "false_positive" => (Some("false_positive"), None, "marked false positives"),
-            "assign_me" => (None, Some(user.id), "assigned to you"),
+            "acknowledge" => (Some("acknowledged"), None, "acknowledged".into()),
+            "resolve" => (Some("resolved"), None, "resolved".into()),
+            "false_positive" => (Some("false_positive"), None, "marked false positives".into()),
+            "assign_me" => (None, Some(user.id), "assigned to you".into()),
+            "assign" => match assignee_of(&assignee, user.id)? {
+                None => {
+                    return Err(AppError::Invalid(
+                        "assignee: choose who to assign the alerts to".into(),
+                    ));
+                }
+                Some(0) => (None, Some(0), "unassigned".to_string()),
+                Some(id) => (None, Some(id), String::new()),
+            },
             other => {
                 return Err(AppError::Invalid(format!(
-                    "act: `{other}` is not one of acknowledge, resolve, false_positive, assign_me"
+                    "act: `{other}` is not one of acknowledge, resolve, false_positive, assign_me, assign"
                 )));
             }
         };
@@ -217,7 +257,21 @@ pub async fn bulk_triage(
             status: status.map(str::to_string),
             assignee_id,
         };
-        let answer = super::service()?.bulk_update_alerts(&user, bulk).await?;
+        let service = super::service()?;
+        let answer = service.bulk_update_alerts(&user, bulk).await?;
+        let done = match assignee_id {
+            // Named after the change, which checked that the user may triage.
+            Some(id) if done.is_empty() => {
+                let name = service
+                    .assignable_users(&user)
+                    .await?
+                    .into_iter()
+                    .find(|a| a.id == id)
+                    .map_or_else(|| format!("user {id}"), |a| a.username);
+                format!("assigned to {name}")
+            }
+            _ => done,
+        };
         let n = answer.updated.len();
         let mut text = format!("{n} alert{} {done}.", if n == 1 { "" } else { "s" });
         if !answer.not_found.is_empty() {

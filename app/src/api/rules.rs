@@ -67,20 +67,89 @@ pub async fn set_rule_enabled(id: i32, enabled: String) -> Result<String, AppErr
 pub async fn preview_rule(
     draft: crate::model::rules::RuleDraft,
 ) -> Result<crate::model::rules::RulePreview, AppError> {
+    let user = super::current_user()?;
+    let service = super::service()?;
+    run_preview(&service, &user, &draft).await
+}
+
+/// A saved rule for the editor: its draft, or with `draft` (the editor's fields, as a
+/// backtest asks for them) that draft and its backtest. Reading needs `rules.read`, the
+/// backtest `rules.write`.
+#[server(prefix = "/api/fn", endpoint = "rule_edit", input = server_fn::codec::Json)]
+pub async fn edit_rule(
+    id: i32,
+    draft: Option<crate::model::rules::RuleDraft>,
+) -> Result<crate::model::rules::RuleEdit, AppError> {
+    use crate::model::rules::{RuleDraft, RuleEdit};
+    let user = super::current_user()?;
+    let service = super::service()?;
+    let rule = super::respond(service.get_rule(&user, id).await)?;
+    match draft {
+        None => Ok(RuleEdit {
+            draft: RuleDraft::from_rule(&rule),
+            preview: None,
+            rule,
+        }),
+        Some(mut draft) => {
+            // The kind of a saved rule does not change; the id is the page's.
+            draft.rule = id.to_string();
+            draft.kind = rule.kind.clone();
+            let preview = run_preview(&service, &user, &draft).await?;
+            Ok(RuleEdit {
+                rule,
+                draft: Some(draft),
+                preview: Some(preview),
+            })
+        }
+    }
+}
+
+/// The rule a draft describes: a new one, or (when it names a saved rule) the saved rule's
+/// definition with the editor's fields replaced. `Err(Ok(problem))` is what is wrong with the
+/// draft, in words; `Err(Err(e))` an error of the service (reading the saved rule).
+#[cfg(feature = "ssr")]
+async fn draft_rule(
+    service: &crate::service::SharedService,
+    user: &crate::model::auth::CurrentUser,
+    draft: &crate::model::rules::RuleDraft,
+) -> Result<crate::model::rules::NewRule, Result<String, AppError>> {
+    let id = draft.rule.trim();
+    if id.is_empty() {
+        return draft.to_new_rule().map_err(Ok);
+    }
+    let id: i32 = id
+        .parse()
+        .map_err(|_| Ok(format!("rule: {id:?} is not a rule id")))?;
+    let saved = service.get_rule(user, id).await.map_err(Err)?;
+    if saved.kind != draft.kind {
+        return Err(Ok(format!(
+            "kind: this is a {} rule; a rule's kind does not change (write a new rule instead)",
+            saved.kind
+        )));
+    }
+    draft.to_new_rule_over(&saved.definition).map_err(Ok)
+}
+
+/// Backtests a draft and waits for the answer (up to a minute).
+#[cfg(feature = "ssr")]
+async fn run_preview(
+    service: &crate::service::SharedService,
+    user: &crate::model::auth::CurrentUser,
+    draft: &crate::model::rules::RuleDraft,
+) -> Result<crate::model::rules::RulePreview, AppError> {
     use crate::model::backtest::RuleBacktest;
     use crate::model::rules::RulePreview;
 
-    let user = super::current_user()?;
-    let service = super::service()?;
     let problem = |p: String| {
         Ok(RulePreview {
             problem: Some(p),
             job: None,
         })
     };
-    let rule = match draft.to_new_rule() {
+    let rule = match draft_rule(service, user, draft).await {
         Ok(rule) => rule,
-        Err(p) => return problem(p),
+        Err(Ok(p)) => return problem(p),
+        Err(Err(e)) => return super::respond(Err(e)),
     };
     let instant = |field: &str, v: &str| {
         chrono::DateTime::parse_from_rfc3339(v.trim())
@@ -109,7 +178,7 @@ pub async fn preview_rule(
         to,
         hunt: false,
     };
-    let mut job = match service.backtest_new_rule(&user, backtest).await {
+    let mut job = match service.backtest_new_rule(user, backtest).await {
         Ok(job) => job,
         Err(AppError::Invalid(p) | AppError::BadRequest(p)) => return problem(p),
         Err(e) => return super::respond(Err(e)),
@@ -119,12 +188,49 @@ pub async fn preview_rule(
         && std::time::Instant::now() < deadline
     {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        job = super::respond(service.get_backtest(&user, &job.id).await)?;
+        job = super::respond(service.get_backtest(user, &job.id).await)?;
     }
     Ok(RulePreview {
         problem: None,
         job: Some(job),
     })
+}
+
+/// Saves a draft over the saved rule it names (`draft[rule]`): name, description, severity,
+/// tags and the definition's fields the editor shows; the rule stays enabled or disabled as
+/// it was. Audited as `rule_update`; `rules.write`.
+#[server(prefix = "/api/fn", endpoint = "rule_update")]
+pub async fn update_rule_from_draft(
+    draft: crate::model::rules::RuleDraft,
+) -> Result<String, AppError> {
+    use crate::model::rules::RuleUpdate;
+    let result = async {
+        let user = super::current_user()?;
+        let service = super::service()?;
+        if draft.rule.trim().is_empty() {
+            return Err(AppError::Invalid(
+                "rule: which rule to save is missing".into(),
+            ));
+        }
+        let rule = match draft_rule(&service, &user, &draft).await {
+            Ok(rule) => rule,
+            Err(Ok(problem)) => return Err(AppError::Invalid(problem)),
+            Err(Err(e)) => return Err(e),
+        };
+        let id: i32 = draft.rule.trim().parse().map_err(|_| AppError::NotFound)?;
+        let update = RuleUpdate {
+            name: Some(rule.name),
+            description: Some(rule.description.unwrap_or_default()),
+            severity: Some(rule.severity),
+            definition: Some(rule.definition),
+            tags: Some(rule.tags),
+            ..Default::default()
+        };
+        let saved = service.update_rule(&user, id, update).await?;
+        Ok(format!("Saved rule {}.", saved.name))
+    }
+    .await;
+    super::forms::reply(result)
 }
 
 /// Saves a draft as a new rule (its fields posted as `draft[name]`, `draft[kind]`, …), enabled

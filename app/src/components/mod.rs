@@ -12,7 +12,7 @@ mod user_menu;
 pub use empty_state::EmptyState;
 pub use main_nav::{ADMIN_PERMISSIONS, MainNav, may_open};
 pub use notice_line::NoticeLine;
-pub use post_form::{PageNotice, PostForm, write_action};
+pub use post_form::{PageNotice, PostForm, optimistic_action, write_action};
 pub use severity_badge::{SeverityBadge, StatusBadge, status_label};
 pub use stat_card::StatCard;
 pub use user_menu::UserMenu;

@@ -31,6 +31,18 @@ pub fn write_action<S>(refresh: impl Fn() + Send + Sync + 'static) -> ServerActi
 where
     S: ServerFn<Output = String, Error = AppError> + Clone + Send + Sync + 'static,
 {
+    optimistic_action(refresh, None::<fn()>)
+}
+
+/// [`write_action`] for a page that shows a change before the server answers: when the write
+/// fails, `undo` takes the shown change back and the notice says so.
+pub fn optimistic_action<S>(
+    refresh: impl Fn() + Send + Sync + 'static,
+    undo: Option<impl Fn() + Send + Sync + 'static>,
+) -> ServerAction<S>
+where
+    S: ServerFn<Output = String, Error = AppError> + Clone + Send + Sync + 'static,
+{
     let action = ServerAction::<S>::new();
     let notice = use_context::<PageNotice>().map(|n| n.0);
     Effect::new(move |_| {
@@ -38,9 +50,13 @@ where
             return;
         };
         let ok = result.is_ok();
+        if !ok && let Some(undo) = &undo {
+            undo();
+        }
         if let Some(notice) = notice {
             notice.set(Some(match result {
                 Ok(text) => Notice::info(text),
+                Err(e) if undo.is_some() => Notice::error(format!("{e}: the change was undone")),
                 Err(e) => Notice::error(e.to_string()),
             }));
         }

@@ -165,6 +165,25 @@ pub struct NewComment {
     pub body: String,
 }
 
+/// Someone an alert may be assigned to: an enabled user holding `alerts.triage`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Assignee {
+    pub id: i32,
+    pub username: String,
+    pub display_name: Option<String>,
+}
+
+impl Assignee {
+    /// How a picker names the user: `Display Name (username)`, or the username alone.
+    pub fn label(&self) -> String {
+        match self.display_name.as_deref().map(str::trim) {
+            Some(d) if !d.is_empty() && d != self.username => format!("{d} ({})", self.username),
+            _ => self.username.clone(),
+        }
+    }
+}
+
 /// One change to an alert: who (absent for detection), when, what, from, to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -228,6 +247,9 @@ pub trait AlertsService: Send + Sync {
         user: &CurrentUser,
         id: i64,
     ) -> Result<Vec<AlertChange>, AppError>;
+    /// Who alerts may be assigned to (enabled users holding `alerts.triage`), by username;
+    /// `alerts.triage`, so a triager can pick a colleague without reading the user admin.
+    async fn assignable_users(&self, user: &CurrentUser) -> Result<Vec<Assignee>, AppError>;
 }
 
 /// The alerts page's filters as its URL carries them: every field text, empty when unset.
@@ -264,6 +286,9 @@ pub struct AlertListing {
     pub counts: Vec<StatusCount>,
     /// The rules, for the rule filter (empty without `rules.read`).
     pub rules: Vec<RuleChoice>,
+    /// Who the ticked alerts may be assigned to (empty without `alerts.triage`).
+    #[serde(default)]
+    pub assignees: Vec<Assignee>,
     /// A filter the server could not use, in words.
     pub input_error: Option<String>,
 }
@@ -278,4 +303,7 @@ pub struct AlertDetail {
     pub evidence: Vec<Event>,
     pub comments: Vec<AlertComment>,
     pub history: Vec<AlertChange>,
+    /// Who the alert may be assigned to (empty without `alerts.triage`).
+    #[serde(default)]
+    pub assignees: Vec<Assignee>,
 }

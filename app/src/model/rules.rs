@@ -138,10 +138,15 @@ pub struct RuleRow {
     pub last_fired: Option<DateTime<Utc>>,
 }
 
+/// The kinds the rule editor writes; the others are changed through the API.
+pub const EDITOR_KINDS: [&str; 4] = ["match", "threshold", "sequence", "sigma"];
+
 /// The rule editor's fields as its URL and forms carry them: all text, empty when unset.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RuleDraft {
+    /// The id of the saved rule being edited; empty for a new rule.
+    pub rule: String,
     pub name: String,
     pub description: String,
     /// `match`, `threshold`, `sequence` or `sigma`.
@@ -170,6 +175,67 @@ pub struct RuleDraft {
 }
 
 impl RuleDraft {
+    /// The editor's fields of a saved rule; `None` for a kind the editor does not write.
+    pub fn from_rule(rule: &RuleView) -> Option<RuleDraft> {
+        use serde_json::Value;
+        if !EDITOR_KINDS.contains(&rule.kind.as_str()) {
+            return None;
+        }
+        let d = &rule.definition;
+        let text = |k: &str| match d.get(k) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        let list = |k: &str| match d.get(k) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
+        };
+        Some(RuleDraft {
+            rule: rule.id.to_string(),
+            name: rule.name.clone(),
+            description: rule.description.clone().unwrap_or_default(),
+            kind: rule.kind.clone(),
+            severity: rule.severity.clone(),
+            tags: rule.tags.join(", "),
+            query: text("query"),
+            group_by: list("group_by"),
+            window_secs: text("window_secs"),
+            threshold: text("threshold"),
+            distinct: text("distinct"),
+            first: text("first"),
+            then: text("then"),
+            within_secs: text("within_secs"),
+            yaml: text("yaml"),
+            ..Default::default()
+        })
+    }
+
+    /// The rule's definition with the fields the editor shows for its kind taken from this
+    /// draft; what the editor does not show (an alert title, a sequence's `first_count`, the
+    /// index of a Sigma file's rule) is kept as it was.
+    pub fn to_new_rule_over(&self, current: &serde_json::Value) -> Result<NewRule, String> {
+        let mut rule = self.to_new_rule()?;
+        let edited: &[&str] = match self.kind.as_str() {
+            "match" => &["query", "group_by"],
+            "threshold" => &["query", "group_by", "window_secs", "threshold", "distinct"],
+            "sequence" => &["first", "then", "within_secs", "group_by"],
+            _ => &["yaml"],
+        };
+        let mut merged = current.as_object().cloned().unwrap_or_default();
+        merged.retain(|k, v| !edited.contains(&k.as_str()) && !v.is_null());
+        if let serde_json::Value::Object(fields) = rule.definition {
+            merged.extend(fields);
+        }
+        rule.definition = serde_json::Value::Object(merged);
+        Ok(rule)
+    }
+
     /// The rule to backtest or create, or what is wrong with the fields, naming them.
     pub fn to_new_rule(&self) -> Result<NewRule, String> {
         use serde_json::{Map, Value, json};
@@ -246,6 +312,16 @@ impl RuleDraft {
     }
 }
 
+/// A saved rule in the editor: the rule, its draft (from the rule, or the one being tried;
+/// `None` for a kind the editor does not write) and the draft's backtest when one was asked
+/// for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleEdit {
+    pub rule: RuleView,
+    pub draft: Option<RuleDraft>,
+    pub preview: Option<RulePreview>,
+}
+
 /// A backtest of a draft, as the editor shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RulePreview {
@@ -257,6 +333,76 @@ pub struct RulePreview {
 #[cfg(test)]
 mod draft_tests {
     use super::*;
+
+    fn saved(kind: &str, definition: serde_json::Value) -> RuleView {
+        let now = Utc::now();
+        RuleView {
+            id: 7,
+            name: "SSH brute force".into(),
+            description: None,
+            kind: kind.into(),
+            severity: "high".into(),
+            definition,
+            enabled: true,
+            tags: vec!["attack.t1110".into(), "attack.credential_access".into()],
+            false_positives: None,
+            suppress_secs: None,
+            builtin_key: None,
+            channels: vec![],
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn a_saved_rule_fills_the_editor_and_keeps_what_it_does_not_show() {
+        let def = serde_json::json!({"query": "event_outcome:failure", "group_by": ["source_ip|source.domain"],
+            "window_secs": 300, "threshold": 5, "distinct": null, "title": "Brute force from {source_ip}"});
+        let rule = saved("threshold", def);
+        let d = RuleDraft::from_rule(&rule).unwrap();
+        assert_eq!(d.rule, "7");
+        assert_eq!(
+            (
+                d.query.as_str(),
+                d.group_by.as_str(),
+                d.window_secs.as_str()
+            ),
+            ("event_outcome:failure", "source_ip|source.domain", "300")
+        );
+        assert_eq!(d.threshold, "5");
+        assert_eq!(d.distinct, "");
+        assert_eq!(d.tags, "attack.t1110, attack.credential_access");
+        let edited = RuleDraft {
+            threshold: "8".into(),
+            group_by: "".into(),
+            ..d
+        };
+        let rule = edited.to_new_rule_over(&rule.definition).unwrap();
+        assert_eq!(
+            rule.definition,
+            serde_json::json!({"query": "event_outcome:failure", "window_secs": 300, "threshold": 8,
+                "title": "Brute force from {source_ip}"})
+        );
+        assert!(RuleDraft::from_rule(&saved("metric", serde_json::json!({}))).is_none());
+    }
+
+    #[test]
+    fn a_sigma_rule_edits_its_yaml_and_keeps_its_index() {
+        let rule = saved("sigma", serde_json::json!({"yaml": "title: a", "index": 1}));
+        let d = RuleDraft::from_rule(&rule).unwrap();
+        assert_eq!(d.yaml, "title: a");
+        let changed = RuleDraft {
+            yaml: "title: b".into(),
+            ..d
+        };
+        assert_eq!(
+            changed
+                .to_new_rule_over(&rule.definition)
+                .unwrap()
+                .definition,
+            serde_json::json!({"yaml": "title: b", "index": 1})
+        );
+    }
 
     fn draft(kind: &str) -> RuleDraft {
         RuleDraft {

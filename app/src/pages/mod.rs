@@ -18,4 +18,4 @@ pub use forbidden::ForbiddenPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use reports::ReportsPage;
-pub use rules::{RuleEditorPage, RuleImportPage, RulesPage};
+pub use rules::{RuleEditPage, RuleEditorPage, RuleImportPage, RulesPage};

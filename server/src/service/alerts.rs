@@ -15,7 +15,7 @@ use serde_json::json;
 use app::error::AppError;
 use app::model::alerts::{
     AlertBulkResult, AlertBulkUpdate, AlertChange, AlertComment, AlertPage, AlertQuery,
-    AlertUpdate, AlertView, AlertsService, NewComment, RuleAlertCount, StatusCount,
+    AlertUpdate, AlertView, AlertsService, Assignee, NewComment, RuleAlertCount, StatusCount,
 };
 use app::model::auth::{CurrentUser, Permission};
 use app::model::events::Event;
@@ -25,7 +25,10 @@ use super::rules::{SEVERITIES, tags_of};
 use super::unique::is_unique_violation;
 use super::{Service, internal};
 use crate::alerting::STATUSES;
-use crate::store::{alert, alert_comment, alert_evidence, alert_history, bronze_event_data, user};
+use crate::store::{
+    alert, alert_comment, alert_evidence, alert_history, bronze_event_data, role_permission, user,
+    user_role,
+};
 
 /// The most alerts one bulk change may name.
 pub const MAX_BULK: usize = 500;
@@ -162,9 +165,44 @@ async fn check_update(
                 .await
                 .map_err(internal)?
                 .ok_or_else(|| AppError::Invalid(format!("assignee_id: no user has id {id}")))?;
+            // An alert goes only to someone who can work on it.
+            if !triagers(db).await?.iter().any(|t| t.id == u.id) {
+                return Err(AppError::Invalid(format!(
+                    "assignee_id: {} cannot triage alerts (disabled, or without alerts.triage)",
+                    u.username
+                )));
+            }
             Ok(Some(Some((u.id, u.username))))
         }
     }
+}
+
+/// The enabled users whose roles grant `alerts.triage`, by username.
+async fn triagers(db: &impl ConnectionTrait) -> Result<Vec<user::Model>, AppError> {
+    let roles: Vec<i32> = role_permission::Entity::find()
+        .filter(role_permission::Column::Permission.eq(Permission::AlertsTriage.as_str()))
+        .select_only()
+        .column(role_permission::Column::RoleId)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let holders: Vec<i32> = user_role::Entity::find()
+        .filter(user_role::Column::RoleId.is_in(roles))
+        .select_only()
+        .column(user_role::Column::UserId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(holders))
+        .filter(user::Column::Disabled.eq(false))
+        .order_by_asc(user::Column::Username)
+        .all(db)
+        .await
+        .map_err(internal)
 }
 
 /// The alerts matching the query's filters (with or without its status filter), unordered
@@ -546,6 +584,19 @@ impl AlertsService for Service {
             body: saved.body,
             created_at: saved.created_at,
         })
+    }
+
+    async fn assignable_users(&self, user: &CurrentUser) -> Result<Vec<Assignee>, AppError> {
+        self.authorize(user, Permission::AlertsTriage).await?;
+        Ok(triagers(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| Assignee {
+                id: u.id,
+                username: u.username,
+                display_name: u.display_name,
+            })
+            .collect())
     }
 
     async fn alert_history(

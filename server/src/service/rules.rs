@@ -293,7 +293,8 @@ impl RulesService for Service {
         }
         if update.description.is_some() {
             check_text("description", update.description.as_ref())?;
-            model.description = Set(update.description);
+            // An empty description removes it.
+            model.description = Set(update.description.filter(|d| !d.trim().is_empty()));
             changed.push("description");
         }
         if update.false_positives.is_some() {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::alerts::BulkTriage;
 use crate::components::{PostForm, SeverityBadge, StatusBadge, time};
-use crate::model::alerts::AlertView;
+use crate::model::alerts::{AlertView, Assignee};
 
 /// The id of the title link of row `index`, which the keyboard shortcuts focus.
 pub fn row_link_id(index: usize) -> String {
@@ -18,6 +18,7 @@ pub fn AlertTable(
     can_triage: bool,
     bulk: ServerAction<BulkTriage>,
     selected: RwSignal<Option<usize>>,
+    assignees: Vec<Assignee>,
 ) -> impl IntoView {
     let table = view! {
         <div class="table-scroll">
@@ -55,6 +56,24 @@ pub fn AlertTable(
                 <button type="submit" name="act" value="assign_me">"Assign to me"</button>
                 <button type="submit" name="act" value="resolve">"Resolve"</button>
                 <button type="submit" name="act" value="false_positive">"False positive"</button>
+                {(!assignees.is_empty()).then(|| view! {
+                    <span class="bulk-assign">
+                        <label>
+                            "Assignee"
+                            <select name="assignee">
+                                {assignees
+                                    .into_iter()
+                                    .map(|a| {
+                                        let label = a.label();
+                                        view! { <option value=a.id.to_string()>{label}</option> }
+                                    })
+                                    .collect_view()}
+                                <option value="none">"nobody (unassign)"</option>
+                            </select>
+                        </label>
+                        <button type="submit" name="act" value="assign">"Assign"</button>
+                    </span>
+                })}
             </div>
             {table}
         </PostForm>
@@ -72,6 +91,13 @@ fn AlertRow(
     let href = format!("/alerts/{}", alert.id);
     let tick = format!("Select alert {}", alert.id);
     let id = alert.id.to_string();
+    let alert_id = alert.id;
+    let stored = alert.status;
+    let shown = use_context::<super::optimistic::Shown>();
+    let status = move || match shown {
+        Some(shown) => shown.status(alert_id, &stored),
+        None => stored.clone(),
+    };
     view! {
         <tr class:selected=move || selected.get() == Some(index)>
             {can_triage.then(|| view! {
@@ -82,7 +108,7 @@ fn AlertRow(
                 <a id=row_link_id(index) href=href>{alert.title}</a>
                 <span class="group-key">{alert.group_key}</span>
             </td>
-            <td data-label="Status"><StatusBadge status=alert.status /></td>
+            <td data-label="Status">{move || view! { <StatusBadge status=status() /> }}</td>
             <td data-label="Rule">{alert.rule_name.unwrap_or_else(|| "(deleted rule)".into())}</td>
             <td data-label="Assignee">{alert.assignee.unwrap_or_else(|| "—".into())}</td>
             <td class="num" data-label="Events">{alert.event_count.to_string()}</td>

@@ -134,8 +134,9 @@ fn AlertView(
     }
     .into_any();
     let evidence = view! { <Evidence alert=a.clone() events=detail.evidence /> }.into_any();
+    let assignees = detail.assignees;
     let side = view! {
-        {can_triage.then(|| view! { <TriagePanel alert=a.clone() triage comment /> }.into_any())}
+        {can_triage.then(|| view! { <TriagePanel alert=a.clone() triage comment assignees /> }.into_any())}
         <Timeline history=detail.history />
         <Comments comments=detail.comments />
     }

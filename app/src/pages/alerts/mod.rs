@@ -8,6 +8,7 @@ mod evidence;
 mod filter_form;
 mod keys;
 mod live;
+mod optimistic;
 mod status_tabs;
 mod timeline;
 mod triage_panel;
@@ -21,7 +22,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::alerts::{BulkTriage, TriageAlert, list_alerts_page};
 use crate::api::resource;
-use crate::components::{EmptyState, write_action};
+use crate::components::{EmptyState, optimistic_action};
 use crate::layouts::CurrentUserResource;
 use crate::model::alerts::{AlertFilter, AlertListing};
 use crate::model::auth::Permission;
@@ -42,8 +43,11 @@ pub fn AlertsPage() -> impl IntoView {
         |(filter, _)| list_alerts_page(filter),
     );
     let refresh = move || version.update(|v| *v += 1);
-    let bulk = write_action::<BulkTriage>(refresh);
-    let triage = write_action::<TriageAlert>(refresh);
+    let shown = optimistic::Shown::new();
+    provide_context(shown);
+    let bulk = optimistic_action::<BulkTriage>(refresh, Some(move || shown.clear()));
+    let triage = optimistic_action::<TriageAlert>(refresh, Some(move || shown.clear()));
+    optimistic::follow(shown, bulk, triage);
     let ids = StoredValue::new(Vec::<i64>::new());
     let selected = RwSignal::new(None::<usize>);
     live::follow_alert_stream(refresh);
@@ -61,6 +65,10 @@ pub fn AlertsPage() -> impl IntoView {
                 let can_triage = user.as_ref().is_some_and(|u| u.can(Permission::AlertsTriage));
                 match listing.await {
                     Ok(listing) => {
+                        // The list read after a write shows what was stored.
+                        if !bulk.pending().get_untracked() && !triage.pending().get_untracked() {
+                            shown.clear();
+                        }
                         ids.set_value(listing.page.items.iter().map(|a| a.id).collect());
                         view! {
                             <Listing filter listing can_triage bulk selected />
@@ -100,7 +108,9 @@ fn Listing(
         };
         view! { <EmptyState title="No alerts" hint=hint /> }.into_any()
     } else {
-        view! { <AlertTable alerts=listing.page.items can_triage bulk selected /> }.into_any()
+        let assignees = listing.assignees;
+        view! { <AlertTable alerts=listing.page.items can_triage bulk selected assignees /> }
+            .into_any()
     };
     view! {
         <StatusTabs filter=filter.clone() counts=listing.counts />

@@ -1,11 +1,12 @@
-//! The triage controls of one alert: status, assignment and a comment, each a form that
-//! posts without JavaScript. Shown only to users holding `alerts.triage`.
+//! The triage controls of one alert: status, assignment (to oneself, or to anyone who may
+//! triage, picked from a list) and a comment, each a form that posts without JavaScript. Shown
+//! only to users holding `alerts.triage`.
 
 use leptos::prelude::*;
 
 use crate::api::alerts::{CommentAlert, TriageAlert};
 use crate::components::PostForm;
-use crate::model::alerts::AlertView;
+use crate::model::alerts::{AlertView, Assignee};
 
 /// The status buttons offered for an alert in `status`: every other status.
 pub fn next_statuses(status: &str) -> Vec<(&'static str, &'static str)> {
@@ -26,10 +27,32 @@ pub fn TriagePanel(
     alert: AlertView,
     triage: ServerAction<TriageAlert>,
     comment: ServerAction<CommentAlert>,
+    assignees: Vec<Assignee>,
 ) -> impl IntoView {
     let id = alert.id.to_string();
-    let (id2, id3) = (id.clone(), id.clone());
+    let (id2, id3, id4) = (id.clone(), id.clone(), id.clone());
     let assigned = alert.assignee_id.is_some();
+    let current = alert.assignee_id;
+    let picker = (!assignees.is_empty()).then(|| {
+        view! {
+            <PostForm action=triage label="Assign to" class="button-row assign-form">
+                <input type="hidden" name="id" value=id4 />
+                <label>
+                    "Assignee"
+                    <select name="assign">
+                        {assignees
+                            .into_iter()
+                            .map(|a| {
+                                let label = a.label();
+                                view! { <option value=a.id.to_string() selected=current == Some(a.id)>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <button type="submit">"Assign"</button>
+            </PostForm>
+        }
+    });
     view! {
         <section class="detail-section triage-panel" aria-labelledby="triage-heading">
             <h2 id="triage-heading">"Triage"</h2>
@@ -45,6 +68,7 @@ pub fn TriagePanel(
                 <button type="submit" name="assign" value="me">"Assign to me"</button>
                 {assigned.then(|| view! { <button type="submit" name="assign" value="none">"Unassign"</button> })}
             </PostForm>
+            {picker}
             <PostForm action=comment label="Comment" class="comment-form">
                 <input type="hidden" name="id" value=id3 />
                 <label>

@@ -9,6 +9,7 @@ use crate::model::rules::RuleDraft;
 pub fn read(map: &ParamsMap) -> RuleDraft {
     let get = |k: &str| map.get(k).unwrap_or_default();
     RuleDraft {
+        rule: get("rule"),
         name: get("name"),
         description: get("description"),
         kind: Some(get("kind"))
@@ -41,6 +42,7 @@ pub fn wants_preview(map: &ParamsMap) -> bool {
 /// The draft's fields as (form field name, value) pairs, for the save form.
 pub fn fields(d: &RuleDraft) -> Vec<(&'static str, String)> {
     vec![
+        ("rule", d.rule.clone()),
         ("name", d.name.clone()),
         ("description", d.description.clone()),
         ("kind", d.kind.clone()),

@@ -1,14 +1,16 @@
 //! The rule editor: a form for match, threshold and sequence rules in the query language, or
-//! Sigma YAML, and a backtest over a chosen range before saving. "Backtest" is a GET of this
+//! Sigma YAML, and a backtest over a chosen range before saving. "Backtest" is a GET of the
 //! page with the draft in the URL; the would-be alerts show under the form with the button
-//! that saves the rule (a plain post).
+//! that saves the rule (a plain post). The form shows the fields of the chosen kind only (a
+//! style rule, so it works without JavaScript). New rules are written at `/rules/new`, saved
+//! rules edited at `/rules/{id}/edit` (see [`super::edit`]).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::resource;
-use crate::api::rules::{CreateRuleFromDraft, preview_rule};
+use crate::api::rules::{CreateRuleFromDraft, UpdateRuleFromDraft, preview_rule};
 use crate::components::{PostForm, write_action};
 use crate::model::rules::{RuleDraft, RulePreview};
 
@@ -29,10 +31,20 @@ const RANGES: [(&str, &str); 4] = [
     ("365d", "Last 365 days"),
 ];
 
+/// How the preview's button saves the draft: as a new rule, or over the rule being edited.
+#[derive(Clone, Copy)]
+pub enum Save {
+    Create(ServerAction<CreateRuleFromDraft>),
+    Update(ServerAction<UpdateRuleFromDraft>),
+}
+
 #[component]
 pub fn RuleEditorPage() -> impl IntoView {
     let query = use_query_map();
-    let draft = Memo::new(move |_| draft_url::read(&query.get()));
+    let draft = Memo::new(move |_| RuleDraft {
+        rule: String::new(),
+        ..draft_url::read(&query.get())
+    });
     let wanted = Memo::new(move |_| draft_url::wants_preview(&query.get()));
     let preview = resource(
         move || (draft.get(), wanted.get()),
@@ -44,12 +56,12 @@ pub fn RuleEditorPage() -> impl IntoView {
             }
         },
     );
-    let save = write_action::<CreateRuleFromDraft>(|| {});
+    let save = Save::Create(write_action::<CreateRuleFromDraft>(|| {}));
     view! {
         <Title text="New rule" />
         <p class="back-link"><a href="/rules">"← Rules"</a></p>
         <h1>"New rule"</h1>
-        {move || view! { <DraftForm draft=draft.get() /> }}
+        {move || view! { <DraftForm draft=draft.get() action="/rules/new" editing=false /> }}
         <Transition fallback=|| view! { <p class="loading">"Running the backtest…"</p> }>
             {move || Suspend::new(async move {
                 let draft = draft.get_untracked();
@@ -71,7 +83,7 @@ pub fn RuleEditorPage() -> impl IntoView {
 }
 
 /// A labelled text input named `name`, holding `value`.
-fn text_field(
+pub(super) fn text_field(
     label: &'static str,
     name: &'static str,
     value: String,
@@ -85,8 +97,10 @@ fn text_field(
     }
 }
 
+/// The draft's form, a GET of `action` asking for a backtest. `editing` a saved rule, the kind
+/// is fixed and the rule's id travels along.
 #[component]
-fn DraftForm(draft: RuleDraft) -> impl IntoView {
+pub fn DraftForm(draft: RuleDraft, #[prop(into)] action: String, editing: bool) -> impl IntoView {
     let d = draft;
     let range = if d.range.is_empty() {
         "7d".to_string()
@@ -95,10 +109,15 @@ fn DraftForm(draft: RuleDraft) -> impl IntoView {
     };
     // Erased in parts: one nested view type for the whole form is too deep for the compiler
     // when components are not erased (plain `cargo build`).
-    let head = view! {
-        <input type="hidden" name="preview" value="1" />
-        <div class="editor-row">
-            {text_field("Name", "name", d.name.clone(), "e.g. Password spraying")}
+    let kind_field = if editing {
+        view! {
+            <input type="hidden" name="rule" value=d.rule.clone() />
+            <input type="hidden" name="kind" value=d.kind.clone() />
+            <p class="fixed-kind">"Kind: " <strong>{d.kind.clone()}</strong></p>
+        }
+        .into_any()
+    } else {
+        view! {
             <label>
                 "Kind"
                 <select name="kind">
@@ -108,6 +127,14 @@ fn DraftForm(draft: RuleDraft) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
+        }
+        .into_any()
+    };
+    let head = view! {
+        <input type="hidden" name="preview" value="1" />
+        <div class="editor-row">
+            {text_field("Name", "name", d.name.clone(), "e.g. Password spraying")}
+            {kind_field}
             <label>
                 "Severity"
                 <select name="severity">
@@ -124,34 +151,34 @@ fn DraftForm(draft: RuleDraft) -> impl IntoView {
         </div>
     }
     .into_any();
-    let threshold = view! {
-        <fieldset>
-            <legend>"Match and threshold"</legend>
-            <label class="wide">
+    // `data-kinds` names the kinds a part belongs to; the style sheet hides the others.
+    let condition = view! {
+        <fieldset data-kinds="match threshold sequence">
+            <legend>"Condition"</legend>
+            <label class="wide" data-kinds="match threshold">
                 "Query"
                 <input class="query-input" name="query" value=d.query.clone() spellcheck="false" autocomplete="off"
                     placeholder="event_action:ssh_login AND event_outcome:failure" />
             </label>
-            <div class="editor-row">
-                {text_field("Group by", "group_by", d.group_by.clone(), "source_ip, user_name")}
-                {text_field("Window (seconds)", "window_secs", d.window_secs.clone(), "300")}
-                {text_field("Threshold", "threshold", d.threshold.clone(), "5")}
-                {text_field("Distinct field", "distinct", d.distinct.clone(), "optional, e.g. user_name")}
-            </div>
-        </fieldset>
-    }
-    .into_any();
-    let sequence = view! {
-        <fieldset>
-            <legend>"Sequence"</legend>
-            <div class="editor-row">
+            <div class="editor-row" data-kinds="sequence">
                 {text_field("First", "first", d.first.clone(), "event_outcome:failure")}
                 {text_field("Then", "then", d.then.clone(), "event_outcome:success")}
                 {text_field("Within (seconds)", "within_secs", d.within_secs.clone(), "600")}
             </div>
-            <p class="form-hint">"A sequence groups by the Group by fields above."</p>
+            <div class="editor-row">
+                {text_field("Group by", "group_by", d.group_by.clone(), "source_ip, user_name")}
+                <span class="kind-part" data-kinds="threshold">
+                    {text_field("Window (seconds)", "window_secs", d.window_secs.clone(), "300")}
+                </span>
+                <span class="kind-part" data-kinds="threshold">
+                    {text_field("Threshold", "threshold", d.threshold.clone(), "5")}
+                </span>
+                <span class="kind-part" data-kinds="threshold">
+                    {text_field("Distinct field", "distinct", d.distinct.clone(), "optional, e.g. user_name")}
+                </span>
+            </div>
         </fieldset>
-        <fieldset>
+        <fieldset data-kinds="sigma">
             <legend>"Sigma"</legend>
             <label class="wide">
                 "Sigma YAML"
@@ -175,25 +202,21 @@ fn DraftForm(draft: RuleDraft) -> impl IntoView {
             {text_field("To", "to", d.to.clone(), "2026-05-02T00:00:00Z")}
             <button type="submit" class="primary">"Backtest"</button>
         </div>
-        <p class="form-hint">"From and To (RFC 3339, UTC) replace the range when given. Only the fields of the chosen kind are used."</p>
+        <p class="form-hint">"From and To (RFC 3339, UTC) replace the range when given."</p>
     }
     .into_any();
     view! {
-        <form class="rule-editor" method="get" action="/rules/new" aria-label="Rule">
+        <form class="rule-editor" method="get" action=action aria-label="Rule">
             {head}
-            {threshold}
-            {sequence}
+            {condition}
             {range_row}
         </form>
     }
 }
 
+/// The backtest's answer under the form, and the button that saves the draft.
 #[component]
-fn Preview(
-    draft: RuleDraft,
-    preview: RulePreview,
-    save: ServerAction<CreateRuleFromDraft>,
-) -> impl IntoView {
+pub fn Preview(draft: RuleDraft, preview: RulePreview, save: Save) -> impl IntoView {
     if let Some(problem) = preview.problem {
         return view! { <p class="error" role="alert">{problem}</p> }.into_any();
     }
@@ -204,16 +227,29 @@ fn Preview(
         .into_iter()
         .map(|(name, value)| view! { <input type="hidden" name=format!("draft[{name}]") value=value /> })
         .collect_view();
+    let form = match save {
+        Save::Create(action) => view! {
+            <PostForm action label="Save rule" back="/rules" class="save-rule">
+                {hidden}
+                <label class="check">
+                    <input type="checkbox" name="enabled" />
+                    "Enable it now"
+                </label>
+                <button type="submit" class="primary">"Save rule"</button>
+            </PostForm>
+        }
+        .into_any(),
+        Save::Update(action) => view! {
+            <PostForm action label="Save rule" back="/rules" class="save-rule">
+                {hidden}
+                <button type="submit" class="primary">"Save changes"</button>
+            </PostForm>
+        }
+        .into_any(),
+    };
     view! {
         <PreviewResult job />
-        <PostForm action=save label="Save rule" back="/rules" class="save-rule">
-            {hidden}
-            <label class="check">
-                <input type="checkbox" name="enabled" />
-                "Enable it now"
-            </label>
-            <button type="submit" class="primary">"Save rule"</button>
-        </PostForm>
+        {form}
     }
     .into_any()
 }

@@ -1,13 +1,15 @@
 //! The rules pages: every detection rule with its kind, severity, ATT&CK tags, alert counts
 //! and when it last fired, enabled and disabled with plain form posts; and the editor for new
-//! rules, with a backtest preview before saving.
+//! and saved rules, with a backtest preview before saving.
 
 mod draft_url;
+mod edit;
 mod editor;
 mod import;
 mod preview;
 mod rule_table;
 
+pub use edit::RuleEditPage;
 pub use editor::RuleEditorPage;
 pub use import::RuleImportPage;
 

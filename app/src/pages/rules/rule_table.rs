@@ -1,10 +1,11 @@
-//! The rules table: one row per rule, with an enable/disable form for users who may write.
+//! The rules table: one row per rule, with an enable/disable form and a link to the editor
+//! for users who may write.
 
 use leptos::prelude::*;
 
 use crate::api::rules::SetRuleEnabled;
 use crate::components::{PostForm, SeverityBadge, time};
-use crate::model::rules::RuleRow;
+use crate::model::rules::{EDITOR_KINDS, RuleRow};
 
 #[component]
 pub fn RuleTable(
@@ -36,6 +37,11 @@ pub fn RuleTable(
                             let enabled = r.enabled;
                             let label = format!("{} {}", if enabled { "Disable" } else { "Enable" }, r.name);
                             let button_label = label.clone();
+                            let edit = (can_write && EDITOR_KINDS.contains(&r.kind.as_str())).then(|| {
+                                let href = format!("/rules/{id}/edit");
+                                let label = format!("Edit {}", r.name);
+                                view! { <a class="edit-link" href=href aria-label=label>"Edit"</a> }
+                            });
                             view! {
                                 <tr class:disabled-rule=!enabled>
                                     <td data-label="Rule">
@@ -66,6 +72,7 @@ pub fn RuleTable(
                                                     <input type="hidden" name="enabled" value=if enabled { "false" } else { "true" } />
                                                     <span class="rule-state">{if enabled { "enabled" } else { "disabled" }}</span>
                                                     <button type="submit" aria-label=button_label>{if enabled { "Disable" } else { "Enable" }}</button>
+                                                    {edit}
                                                 </PostForm>
                                             }
                                                 .into_any()

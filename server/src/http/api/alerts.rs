@@ -12,7 +12,7 @@ use futures_util::Stream;
 
 use app::model::alerts::{
     AlertBulkResult, AlertBulkUpdate, AlertChange, AlertComment, AlertPage, AlertQuery,
-    AlertUpdate, AlertView, NewComment,
+    AlertUpdate, AlertView, Assignee, NewComment,
 };
 use app::model::events::Event;
 
@@ -92,6 +92,19 @@ pub async fn bulk(
     Json(bulk): Json<AlertBulkUpdate>,
 ) -> Result<Json<AlertBulkResult>, ApiError> {
     Ok(Json(state.service.bulk_update_alerts(&user, bulk).await?))
+}
+
+/// Who alerts may be assigned to: the enabled users holding `alerts.triage`, by username. Needs
+/// `alerts.triage` itself, so a triager can pick a colleague without the user administration.
+#[utoipa::path(get, path = "/api/v1/alerts/assignees", operation_id = "alert_assignees", tag = "alerts", security(("bearer" = [])),
+    responses(
+        (status = 200, body = [Assignee]),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn assignees(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Vec<Assignee>>, ApiError> {
+    Ok(Json(state.service.assignable_users(&user).await?))
 }
 
 /// The alert's evidence: the stored events behind it (at most 100), by time.

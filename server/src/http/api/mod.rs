@@ -96,6 +96,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::list))
         .routes(routes!(alerts::stream))
         .routes(routes!(alerts::bulk))
+        .routes(routes!(alerts::assignees))
         .routes(routes!(alerts::get, alerts::update))
         .routes(routes!(alerts::events))
         .routes(routes!(alerts::comments, alerts::add_comment))
