@@ -58,7 +58,6 @@ async fn wait_for(db: &DatabaseConnection, at_least: i64, child: &mut Child) -> 
     }
 }
 
-
 async fn killed_and_restarted_stores_every_line_once(database_url: &str, dir: &Path) {
     let inbox = dir.join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
@@ -133,4 +132,3 @@ async fn mariadb_kill_9_loses_and_duplicates_nothing() {
     killed_and_restarted_stores_every_line_once(&db.url(), dir.path()).await;
     db.drop().await;
 }
-

@@ -54,7 +54,6 @@ fn failures() -> Vec<(DateTime<Utc>, String, u64)> {
         .collect()
 }
 
-
 async fn wait_for(db: &DatabaseConnection, at_least: i64, child: &mut Child) -> i64 {
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {

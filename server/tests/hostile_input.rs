@@ -9,8 +9,6 @@
 //! to stderr (`cargo test -p server --test integration hostile_input -- --nocapture`); none of
 //! them is a timing assertion.
 
-use crate::common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 //! helpers in `common`. One binary instead of one per file keeps linking (and the disk the
 //! test binaries take) to a single server build.
 
+#[macro_use]
 mod common;
 
 mod accounts;

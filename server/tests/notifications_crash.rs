@@ -9,15 +9,11 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Database, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use common::notify::{PUBLIC_URL, Receiver, eventually, invalid_user, outbox};
-use common::process::{
-    ScratchMariaDb, assert_running, free_port, http_get, kill9, vigil_serve,
-};
+use common::process::{ScratchMariaDb, assert_running, free_port, http_get, kill9, vigil_serve};
 use server::store::{alert, notification_channel, rule, rule_channel};
 
 /// Starts `vigil serve`; answers the process and its HTTP port.
@@ -36,9 +32,6 @@ fn spawn_vigil(dir: &Path, database_url: &str) -> (Child, u16) {
         .unwrap();
     (child, http)
 }
-
-
-
 
 async fn killed_between_commit_and_delivery_delivers_once(database_url: &str, dir: &Path) {
     let port = free_port();

@@ -8,13 +8,11 @@ use std::path::Path;
 use std::process::Child;
 
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, Database, EntityTrait, Set};
 use serde_json::json;
 
 use common::notify::eventually;
-use common::process::{
-    ScratchMariaDb, assert_running, free_port, http_get, kill9, vigil_serve,
-};
+use common::process::{ScratchMariaDb, assert_running, free_port, http_get, kill9, vigil_serve};
 use server::store::{bronze_event_data, report, user};
 
 /// Events stored before the report starts; read one a page, they take a while.
@@ -29,8 +27,6 @@ fn spawn_vigil(dir: &Path, database_url: &str) -> (Child, u16) {
         .unwrap();
     (child, http)
 }
-
-
 
 async fn wait_listening(child: &mut Child, http: u16, dir: &Path) {
     eventually(120, "vigil listening", || {
