@@ -1,6 +1,7 @@
 //! Reports through the REST API on SQLite and MariaDB: generated in the background, CSV safe
 //! against formulas, JSON and NDJSON with the right counts, visible only to their owner (and
-//! holders of `reports.read_all`), audited, and refused with a reason when the request is bad.
+//! holders of `reports.read_all`), audited, and refused with a reason when the request is bad;
+//! the Reports page creates and deletes them with plain form posts.
 
 use crate::common;
 
@@ -20,6 +21,7 @@ backend_suite!(
     summary_and_authentication_count_what_was_stored,
     bad_requests_name_the_problem,
     the_page_lists_reports_with_plain_download_links,
+    the_page_creates_and_deletes_reports_with_plain_form_posts,
 );
 
 /// RFC 4180 records, read plainly: quoted cells may hold commas, quotes and line breaks.
@@ -490,4 +492,123 @@ async fn the_page_lists_reports_with_plain_download_links(db: TestDb) {
     let ingest = db.cookies("shipper", &["ingest"]).await;
     let (status, _, _) = db.get_page("/reports", &ingest).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// Posts `body` to the server function `name` as a browser's form post from `/reports`:
+/// status, `Location` and the notice cookie (`name=value`) it sets.
+async fn post_form(
+    db: &TestDb,
+    name: &str,
+    body: &str,
+    cookies: &str,
+) -> (StatusCode, String, Option<String>) {
+    let req = http::Request::post(format!("/api/fn/{name}?back=%2Freports"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header("cookie", cookies)
+        .header("sec-fetch-site", "same-origin")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    let (status, headers, _) = db.send(req).await;
+    let location = headers
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let notice = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("vigil_notice="))
+        .map(|c| c.split(';').next().unwrap().to_string());
+    (status, location, notice)
+}
+
+async fn the_page_creates_and_deletes_reports_with_plain_form_posts(db: TestDb) {
+    let t = db.sign_in("ana", &["analyst"]).await;
+    let cookies = format!(
+        "vigil_access={}; vigil_refresh={}",
+        t.access_token, t.refresh_token
+    );
+    let now = Utc::now();
+    for (i, host) in ["form-a", "form-b", "form-a"].into_iter().enumerate() {
+        store(
+            &db,
+            now - Duration::minutes(i as i64 + 1),
+            Ev {
+                message: "posted",
+                host: Some(host),
+                ..Ev::default()
+            },
+        )
+        .await;
+    }
+    // The New report form's fields, as a browser posts them (empty optional fields included).
+    let (status, location, notice) = post_form(
+        &db,
+        "reports_create",
+        "kind=events&range=1h&format=csv&name=From+the+form&q=host%3Aform-a&severity=&status=",
+        &cookies,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location, "/reports");
+    let notice = notice.expect("a notice cookie");
+    let (_, list) = db
+        .json("GET", "/api/v1/reports", &t.access_token, None)
+        .await;
+    let items = list.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{list}");
+    assert_eq!(items[0]["name"], "From the form");
+    assert_eq!(items[0]["kind"], "events");
+    assert_eq!(items[0]["format"], "csv");
+    let id = items[0]["id"].as_i64().unwrap();
+    let view = common::reports::wait(&db, &t.access_token, id).await;
+    assert_eq!(view["status"], "done", "{view}");
+    let (_, _, _, body) = download(&db, &t.access_token, id).await;
+    let rows = parse_csv(&String::from_utf8(body).unwrap());
+    let host = rows[0].iter().position(|c| c == "host").unwrap();
+    assert_eq!(rows.len(), 3, "a header and the two events of form-a");
+    assert!(rows[1..].iter().all(|r| r[host] == "form-a"));
+    // The page the post lands on shows the notice.
+    let (_, _, page) = db
+        .get_page("/reports", &format!("{cookies}; {notice}"))
+        .await;
+    assert!(page.contains("Report “From the form” queued."), "{page}");
+
+    // A refused post comes back as an error notice and queues nothing.
+    let (status, location, notice) = post_form(
+        &db,
+        "reports_create",
+        "kind=weekly&range=1h&format=csv",
+        &cookies,
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (StatusCode::FOUND, "/reports"));
+    let (_, _, page) = db
+        .get_page("/reports", &format!("{cookies}; {}", notice.unwrap()))
+        .await;
+    assert!(page.contains("`weekly` is not a report kind"), "{page}");
+    let (_, list) = db
+        .json("GET", "/api/v1/reports", &t.access_token, None)
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    // Each listed report has a delete form; posting it deletes the report.
+    assert!(
+        page.contains(&format!("aria-label=\"Delete report {id}\"")),
+        "{page}"
+    );
+    let (status, location, notice) =
+        post_form(&db, "reports_delete", &format!("id={id}"), &cookies).await;
+    assert_eq!((status, location.as_str()), (StatusCode::FOUND, "/reports"));
+    assert!(notice.is_some());
+    let (status, _) = db
+        .json(
+            "GET",
+            &format!("/api/v1/reports/{id}"),
+            &t.access_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -32,7 +32,7 @@ pub async fn run(ctx: &mut Context<'_>) -> Result<(), ReportError> {
         ctx.db.get_database_backend(),
         &request.owner,
     )?
-    .select
+    .select()
     .filter(
         Condition::any()
             .add(Column::EventCategory.eq("authentication"))

@@ -55,10 +55,10 @@ pub async fn run(ctx: &mut Context<'_>) -> Result<(), ReportError> {
         ctx.db.get_database_backend(),
         &request.owner,
     )?;
-    let total = search.select.clone().count(ctx.db).await?;
+    let total = search.select().count(ctx.db).await?;
     let mut pages = EventPages::new(
         ctx.db.clone(),
-        search.select,
+        search.filter,
         None,
         usize::MAX,
         ctx.page_rows,

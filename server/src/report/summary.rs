@@ -37,7 +37,7 @@ pub async fn run(ctx: &mut Context<'_>) -> Result<(), ReportError> {
         db.get_database_backend(),
         owner,
     )?
-    .select;
+    .select();
     let mut doc = Document::new(request);
 
     let total = events.clone().count(db).await?;

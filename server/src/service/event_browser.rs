@@ -47,7 +47,7 @@ impl EventBrowserService for Service {
         };
         let search = Search::parse(query, self.db.get_database_backend())?.readable_by(user);
         let rows: Vec<FacetRow> = search
-            .select
+            .select()
             .newest_first()
             .select_only()
             .column(Column::Level)

@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use futures_util::Stream;
-use sea_orm::{DatabaseConnection, QueryFilter, QuerySelect, Select};
+use sea_orm::{Condition, DatabaseConnection, QuerySelect};
 use serde_json::json;
 
 use app::error::AppError;
@@ -14,10 +14,10 @@ use app::model::auth::{CurrentUser, Permission};
 use app::model::events::EventQuery;
 
 use super::audit::{AuditEntry, Outcome};
-use super::log_search::{NewestFirst, Position, Search};
+use super::log_search::{Position, Search, page_after};
 use super::{Service, internal};
 use crate::report::csv;
-use crate::store::bronze_event_data::{self, Entity};
+use crate::store::bronze_event_data;
 
 /// The most rows one export holds; `limit` may ask for fewer.
 pub const MAX_EXPORT_ROWS: u32 = 100_000;
@@ -56,7 +56,7 @@ impl Service {
             .await
             .map_err(internal)?;
         let state = Export {
-            pages: EventPages::new(db, search.select, search.after, search.limit, CHUNK_ROWS),
+            pages: EventPages::new(db, search.filter, search.after, search.limit, CHUNK_ROWS),
             header: true,
         };
         Ok(futures_util::stream::unfold(
@@ -97,10 +97,11 @@ impl Export {
     }
 }
 
-/// A search's events, newest first, read one keyset page at a time: memory holds one page.
+/// A search's events, newest first, read one keyset page at a time: memory holds one page, and
+/// each page is one index range starting where the last one ended.
 pub(crate) struct EventPages {
     db: DatabaseConnection,
-    select: Select<Entity>,
+    filter: Condition,
     after: Option<Position>,
     remaining: usize,
     page_rows: usize,
@@ -109,14 +110,14 @@ pub(crate) struct EventPages {
 impl EventPages {
     pub(crate) fn new(
         db: DatabaseConnection,
-        select: Select<Entity>,
+        filter: Condition,
         after: Option<Position>,
         limit: usize,
         page_rows: usize,
     ) -> Self {
         Self {
             db,
-            select,
+            filter,
             after,
             remaining: limit,
             page_rows: page_rows.max(1),
@@ -130,12 +131,11 @@ impl EventPages {
         if self.remaining == 0 {
             return Ok(Vec::new());
         }
-        let mut select = self.select.clone().newest_first();
-        if let Some(pos) = self.after {
-            select = select.filter(pos.before());
-        }
         let take = self.remaining.min(self.page_rows);
-        let rows = select.limit(take as u64).all(&self.db).await?;
+        let rows = page_after(self.after, &self.filter)
+            .limit(take as u64)
+            .all(&self.db)
+            .await?;
         self.remaining = if rows.len() < take {
             0
         } else {

@@ -1,7 +1,8 @@
 //! The Reports page: queue a report (kind, range, filters, format), follow its progress,
-//! download and delete it, and manage schedules. The lists and the download links are plain
-//! server-rendered HTML, so reading and downloading work without JavaScript; the hydrated page
-//! refreshes itself while a report is being generated.
+//! download and delete it, and manage schedules. The lists, the download links and the forms
+//! that create and delete reports are plain server-rendered HTML, so all of that works without
+//! JavaScript (reload to follow progress); the hydrated page refreshes itself while a report is
+//! being generated. Schedules are edited in the hydrated page.
 
 mod new_report;
 mod report_list;
@@ -11,8 +12,9 @@ mod schedule_list;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::reports::{list_reports, list_schedules};
+use crate::api::reports::{CreateReport, DeleteReport, list_reports, list_schedules};
 use crate::api::resource;
+use crate::components::write_action;
 use crate::layouts::CurrentUserResource;
 use crate::model::auth::Permission;
 use crate::pages::ForbiddenPage;
@@ -44,7 +46,8 @@ pub fn ReportsPage() -> impl IntoView {
     }
 }
 
-/// What happened after an action, or what went wrong.
+/// What happened after a change to a schedule, or what went wrong. (Report writes answer in the
+/// frame's notice line, as plain form posts do.)
 pub type Notice = RwSignal<Option<Result<String, String>>>;
 
 #[component]
@@ -53,6 +56,9 @@ fn Reports(may_create: bool) -> impl IntoView {
     let reports = resource(move || version.get(), |_| list_reports());
     let schedules = resource(move || version.get(), |_| list_schedules());
     let notice: Notice = RwSignal::new(None);
+    let refresh = move || version.update(|v| *v += 1);
+    let create = write_action::<CreateReport>(refresh);
+    let delete = write_action::<DeleteReport>(refresh);
     // Look again while anything is still being generated (effects run in the browser only).
     Effect::new(move |_| {
         let busy = reports
@@ -71,9 +77,9 @@ fn Reports(may_create: bool) -> impl IntoView {
         })}
         {may_create.then(|| view! {
             <noscript>
-                <p class="notice notice-info">"Reading and downloading work without JavaScript; creating reports and schedules needs it."</p>
+                <p class="notice notice-info">"Without JavaScript, reload the page to follow a report's progress; changing schedules needs JavaScript."</p>
             </noscript>
-            <NewReportForm version notice />
+            <NewReportForm create />
         })}
         <section class="reports-section" aria-labelledby="reports-heading">
             <h2 id="reports-heading">"Generated reports"</h2>
@@ -81,7 +87,7 @@ fn Reports(may_create: bool) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match reports.await {
-                        Ok(list) => view! { <ReportList list version notice may_delete=may_create /> }.into_any(),
+                        Ok(list) => view! { <ReportList list delete may_delete=may_create /> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -102,7 +108,7 @@ fn Reports(may_create: bool) -> impl IntoView {
     }
 }
 
-/// Splits "a, b" form text into the filter value, `None` when empty.
+/// Form text as a filter value, `None` when empty.
 pub(crate) fn text(v: String) -> Option<String> {
     Some(v.trim().to_string()).filter(|s| !s.is_empty())
 }

@@ -1,60 +1,19 @@
-//! The form that queues a report: kind, range, filters and format.
+//! The form that queues a report: kind, range, filters and format. It is a [`PostForm`], so it
+//! works as a plain form post without JavaScript.
 
 use leptos::prelude::*;
 
-use super::{Notice, text};
-use crate::api::reports::create_report;
-use crate::model::reports::{NewReport, ReportFilters, ReportFormat, ReportKind};
+use crate::api::reports::CreateReport;
+use crate::components::PostForm;
+use crate::model::reports::ReportKind;
 
 #[component]
-pub fn NewReportForm(version: RwSignal<u32>, notice: Notice) -> impl IntoView {
-    let kind = RwSignal::new("summary".to_string());
-    let format = RwSignal::new("pdf".to_string());
-    let range = RwSignal::new("24h".to_string());
-    let name = RwSignal::new(String::new());
-    let q = RwSignal::new(String::new());
-    let severity = RwSignal::new(String::new());
-    let status = RwSignal::new(String::new());
-    let create = Action::new(move |new: &NewReport| {
-        let new = new.clone();
-        async move { create_report(new).await }
-    });
-    Effect::new(move |_| {
-        if let Some(r) = create.value().get() {
-            version.update(|v| *v += 1);
-            notice.set(Some(
-                r.map(|v| format!("Report “{}” queued.", v.name))
-                    .map_err(|e| e.to_string()),
-            ));
-        }
-    });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(kind) = ReportKind::parse(&kind.get_untracked()) else {
-            return;
-        };
-        let Some(format) = ReportFormat::parse(&format.get_untracked()) else {
-            return;
-        };
-        create.dispatch(NewReport {
-            kind,
-            format,
-            name: text(name.get_untracked()),
-            from: None,
-            to: None,
-            range: text(range.get_untracked()),
-            filters: ReportFilters {
-                q: text(q.get_untracked()),
-                severity: text(severity.get_untracked()),
-                status: text(status.get_untracked()),
-            },
-        });
-    };
+pub fn NewReportForm(create: ServerAction<CreateReport>) -> impl IntoView {
     view! {
-        <form class="report-form" on:submit=submit aria-label="New report">
+        <PostForm action=create label="New report" class="report-form">
             <label>
                 "Kind"
-                <select name="kind" bind:value=kind>
+                <select name="kind">
                     {ReportKind::ALL
                         .into_iter()
                         .map(|k| view! { <option value=k.as_str()>{k.title()}</option> })
@@ -63,16 +22,16 @@ pub fn NewReportForm(version: RwSignal<u32>, notice: Notice) -> impl IntoView {
             </label>
             <label>
                 "Range"
-                <select name="range" bind:value=range>
+                <select name="range">
                     <option value="1h">"Last hour"</option>
-                    <option value="24h">"Last 24 hours"</option>
+                    <option value="24h" selected=true>"Last 24 hours"</option>
                     <option value="7d">"Last 7 days"</option>
                     <option value="30d">"Last 30 days"</option>
                 </select>
             </label>
             <label>
                 "Format"
-                <select name="format" bind:value=format>
+                <select name="format">
                     <option value="pdf">"PDF"</option>
                     <option value="csv">"CSV"</option>
                     <option value="json">"JSON"</option>
@@ -80,21 +39,21 @@ pub fn NewReportForm(version: RwSignal<u32>, notice: Notice) -> impl IntoView {
             </label>
             <label>
                 "Name (optional)"
-                <input name="name" maxlength="200" bind:value=name />
+                <input name="name" maxlength="200" />
             </label>
             <label class="wide">
                 "Event query (optional)"
-                <input name="q" placeholder="event_outcome:failure AND host:web-*" bind:value=q />
+                <input name="q" placeholder="event_outcome:failure AND host:web-*" />
             </label>
             <label>
                 "Alert severities"
-                <input name="severity" placeholder="high,critical" bind:value=severity />
+                <input name="severity" placeholder="high,critical" />
             </label>
             <label>
                 "Alert statuses"
-                <input name="status" placeholder="open,acknowledged" bind:value=status />
+                <input name="status" placeholder="open,acknowledged" />
             </label>
             <button type="submit" class="primary">"Create report"</button>
-        </form>
+        </PostForm>
     }
 }

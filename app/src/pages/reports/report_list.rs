@@ -1,11 +1,10 @@
 //! The generated reports: status and progress, a download link (a plain link, so it works
-//! without JavaScript) and a delete button.
+//! without JavaScript) and a delete button (a [`PostForm`], likewise).
 
 use leptos::prelude::*;
 
-use super::Notice;
-use crate::api::reports::delete_report;
-use crate::components::time;
+use crate::api::reports::DeleteReport;
+use crate::components::{PostForm, time};
 use crate::model::reports::{ReportStatus, ReportView};
 
 /// A byte count for people: `12.3 KiB`.
@@ -23,23 +22,9 @@ pub fn size(bytes: i64) -> String {
 #[component]
 pub fn ReportList(
     list: Vec<ReportView>,
-    version: RwSignal<u32>,
-    notice: Notice,
+    delete: ServerAction<DeleteReport>,
     may_delete: bool,
 ) -> impl IntoView {
-    let delete = Action::new(move |id: &i64| {
-        let id = *id;
-        async move { delete_report(id).await }
-    });
-    Effect::new(move |_| {
-        if let Some(r) = delete.value().get() {
-            version.update(|v| *v += 1);
-            notice.set(Some(
-                r.map(|()| "Report deleted.".to_string())
-                    .map_err(|e| e.to_string()),
-            ));
-        }
-    });
     if list.is_empty() {
         return view! { <p class="meta">"No reports yet."</p> }.into_any();
     }
@@ -94,7 +79,10 @@ pub fn ReportList(
                                         <a class="button" href=format!("/api/v1/reports/{id}/download") download=r.file_name.clone()>"Download"</a>
                                     })}
                                     {may_delete.then(|| view! {
-                                        <button type="button" on:click=move |_| { delete.dispatch(id); }>"Delete"</button>
+                                        <PostForm action=delete label=format!("Delete report {id}") class="row-form">
+                                            <input type="hidden" name="id" value=id />
+                                            <button type="submit">"Delete"</button>
+                                        </PostForm>
                                     })}
                                 </td>
                             </tr>
