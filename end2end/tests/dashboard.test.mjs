@@ -178,9 +178,10 @@ for (const project of PROJECTS) {
         // Every figure is drawn on the server: the charts are there with JavaScript off too.
         assert.equal(await page.locator('svg.stacked-chart').count(), 2, 'events and logins (no alerts)');
         assert.match(await page.getByRole('region', { name: 'Alerts over time by severity' }).textContent(), /No alerts were raised/);
-        // Host metrics: one line per host, the busiest (highest peak) first.
+        // Host metrics: one line per host, the busiest (highest peak) first. web-1's two samples
+        // fall in one minute, so its peak is their average.
         const cpu = page.getByRole('region', { name: 'Host CPU usage' });
-        assert.deepEqual(await cpu.locator('.chart-legend li').allTextContents(), ['db-1 max 95 %', 'web-1 max 60 %']);
+        assert.deepEqual(await cpu.locator('.chart-legend li').allTextContents(), ['db-1 max 95 %', 'web-1 max 50 %']);
         assert.equal(await cpu.locator('svg polyline').count(), 2);
         if (project.javaScriptEnabled) {
           await chartsDrawn(page);
@@ -279,24 +280,11 @@ for (const project of PROJECTS) {
             page.waitForURL((u) => u.pathname === '/events'),
             clickChart(page, 'Logins: failed and successful', 'failure', logins.index),
           ]);
-          let url = new URL(page.url());
+          const url = new URL(page.url());
           assert.equal(url.searchParams.get('q'), 'event_category:"authentication" AND event_outcome:"failure"');
           const minutes = (Date.parse(url.searchParams.get('to')) - Date.parse(url.searchParams.get('from'))) / 60_000;
           assert.equal(minutes, 1, `one bucket of a one-hour range: ${page.url()}`);
 
-          // A top source address's bar.
-          await page.goBack();
-          await chartsDrawn(page);
-          const index = await page.getByRole('region', { name: 'Top source addresses' }).locator('canvas')
-            .evaluate((el) => window.Chart.getChart(el).data.labels.indexOf('198.51.100.7'));
-          assert.ok(index >= 0);
-          await Promise.all([
-            page.waitForURL((u) => u.pathname === '/events'),
-            clickChart(page, 'Top source addresses', 'Events', index),
-          ]);
-          url = new URL(page.url());
-          assert.equal(url.searchParams.get('q'), 'source_ip:"198.51.100.7"');
-          await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Events"] tbody tr').length === 2);
           assert.deepEqual(await page.evaluate(() => window.__violations ?? []), []);
           assert.deepEqual(errors, []);
         } finally {
