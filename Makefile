@@ -10,6 +10,9 @@ NEXTEST_VERSION := 0.9.143
 BINARYEN_VERSION := 132
 SCHEMATHESIS_VERSION := 4.32.5
 AIOSMTPD_VERSION := 1.4.6
+# Chart.js, which the hydrated dashboard draws its charts with: npm's UMD build, copied into the
+# site's assets at build time and served by Vigil itself (never fetched by the browser elsewhere).
+CHARTJS_VERSION := 4.6.2
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 
 # Helper tools that live outside the repository (npm's wasm-opt); kept between runs.
@@ -29,7 +32,7 @@ MARIADB_TEST_DB ?= vigil_test
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build nextest test test-unit test-e2e test-api bench wasm-size lint fmt tools rust-tools wasm-opt node e2e-deps chromium mariadb schemathesis aiosmtpd poppler python-venv clean-data
+.PHONY: help run build nextest test test-unit test-e2e test-api bench wasm-size lint fmt tools rust-tools wasm-opt chartjs node e2e-deps chromium mariadb schemathesis aiosmtpd poppler python-venv clean-data
 
 help:
 	@echo "make run    build (release) and start Vigil on SQLite: http://127.0.0.1:3000, data in ./data"
@@ -41,7 +44,7 @@ help:
 
 ## ---- running -------------------------------------------------------------------------------
 
-build: tools
+build: tools chartjs
 	cargo leptos build --release
 
 run: build
@@ -60,14 +63,14 @@ test: tools nextest chromium mariadb e2e-deps schemathesis aiosmtpd poppler
 test-unit: nextest aiosmtpd poppler
 	VIGIL_TEST_AIOSMTPD="$(AIOSMTPD_VENV)/bin/python" cargo nextest run --workspace --exclude frontend
 
-test-e2e: tools chromium e2e-deps
+test-e2e: tools chartjs chromium e2e-deps
 	cargo leptos build
 	cd end2end && VIGIL_E2E_BIN="$(TARGET_DIR)/debug/vigil" VIGIL_E2E_SITE_ROOT="$(CURDIR)/target/site" \
 		node --test tests/
 
 # Schemathesis generates requests for every operation of the live OpenAPI document and checks
 # that no answer is a server error and every answer matches the document.
-test-api: tools schemathesis
+test-api: tools chartjs schemathesis
 	cargo leptos build
 	VIGIL_API_BIN="$(TARGET_DIR)/debug/vigil" SCHEMATHESIS="$(SCHEMATHESIS_VENV)/bin/schemathesis" \
 		end2end/api/run.sh
@@ -126,6 +129,16 @@ nextest:
 wasm-opt: node
 	@[ -x "$(TOOLS_DIR)/node_modules/.bin/wasm-opt" ] \
 		|| npm install --prefix "$(TOOLS_DIR)" --no-audit --no-fund binaryen@$(BINARYEN_VERSION)
+
+# Chart.js from npm, pinned, into the assets directory (`public/vendor/chart.js/`, not in git)
+# with its licence, so cargo-leptos copies both into the site.
+CHARTJS_NPM := $(TOOLS_DIR)/chart.js-$(CHARTJS_VERSION)
+CHARTJS_SITE := public/vendor/chart.js
+chartjs: node
+	@[ -f "$(CHARTJS_NPM)/node_modules/chart.js/dist/chart.umd.min.js" ] \
+		|| npm install --prefix "$(CHARTJS_NPM)" --no-audit --no-fund --no-save chart.js@$(CHARTJS_VERSION)
+	@mkdir -p $(CHARTJS_SITE)
+	@cp "$(CHARTJS_NPM)/node_modules/chart.js/dist/chart.umd.min.js" "$(CHARTJS_NPM)/node_modules/chart.js/LICENSE.md" $(CHARTJS_SITE)/
 
 node:
 	@command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; }

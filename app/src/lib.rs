@@ -34,6 +34,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // Chart.js for the hydrated dashboard's charts, from the site (see the Makefile's
+                // `chartjs`); deferred, it runs before the hydration module script.
+                <script defer src="/vendor/chart.js/chart.umd.min.js"></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

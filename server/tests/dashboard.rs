@@ -21,6 +21,7 @@ use server::store::bronze_event_data;
 
 backend_suite!(
     figures_equal_counts_of_the_stored_events,
+    host_metrics_are_averaged_per_bucket_and_host,
     refused_ranges_are_named_and_pages_show_logged_text_as_text,
     the_stream_sends_committed_events_the_query_matches,
     the_stream_refuses_bad_queries_and_readers_without_events_read,
@@ -201,6 +202,88 @@ async fn figures_equal_counts_of_the_stored_events(db: TestDb) {
         "{d}"
     );
     assert_eq!(d["failed_logins"], 2);
+}
+
+/// Host-metric samples in a one-hour custom range (one-minute buckets): CPU and memory are
+/// averaged per minute and host over the JSON numbers, a CPU sent as text and a sample at the
+/// range's end are left out, and the host with the highest peak comes first.
+async fn host_metrics_are_averaged_per_bucket_and_host(db: TestDb) {
+    let (shipper, _) = tokens(&db).await;
+    // (host, time, CPU, memory percent)
+    let samples = [
+        ("web-1", "2026-05-01T10:00:10Z", json!(40), json!(70)),
+        ("web-1", "2026-05-01T10:00:40Z", json!(60.0), json!(74)),
+        ("web-1", "2026-05-01T10:05:00Z", json!("80"), json!(90)),
+        ("db-1", "2026-05-01T10:05:30Z", json!(95), json!(50)),
+        ("db-1", "2026-05-01T11:00:00Z", json!(10), json!(10)),
+    ];
+    let events: Vec<Value> = samples
+        .iter()
+        .map(|(host, at, cpu, memory)| {
+            json!({ "timestamp": at, "host": host, "cpu_usage": cpu,
+                    "memory_usage": { "used": 1, "total": 2, "percent": memory } })
+        })
+        .collect();
+    let (status, body) = post(&db, "/api/v1/logs", &shipper, Some(NDJSON), ndjson(&events)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The expected averages, from the samples: per host, minute of the range and metric.
+    let from: DateTime<Utc> = "2026-05-01T10:00:00Z".parse().unwrap();
+    let expect = |metric: usize| {
+        let mut sums: std::collections::BTreeMap<(&str, usize), (f64, f64)> = Default::default();
+        for (host, at, cpu, memory) in &samples {
+            let at: DateTime<Utc> = at.parse().unwrap();
+            let minute = (at - from).num_minutes();
+            let value = [cpu, memory][metric];
+            if !(0..60).contains(&minute) || !value.is_number() {
+                continue;
+            }
+            let e = sums.entry((*host, minute as usize)).or_default();
+            e.0 += value.as_f64().unwrap();
+            e.1 += 1.0;
+        }
+        let mut hosts: std::collections::BTreeMap<&str, Vec<Value>> = Default::default();
+        for ((host, minute), (sum, n)) in sums {
+            hosts.entry(host).or_insert_with(|| vec![Value::Null; 60])[minute] = json!(sum / n);
+        }
+        hosts
+    };
+
+    let cookies = db.cookies("dana", &["analyst"]).await;
+    let range =
+        json!({ "range": "", "from": "2026-05-01T10:00:00Z", "to": "2026-05-01T11:00:00Z" });
+    let d = dashboard(&db, &cookies, range).await;
+    assert_eq!(d["bucket_minutes"], 1, "{d}");
+    for (metric, field, order) in [
+        (0, "host_cpu", ["db-1", "web-1"]),
+        (1, "host_memory", ["web-1", "db-1"]),
+    ] {
+        let want = expect(metric);
+        let got = d[field].as_array().unwrap();
+        let names: Vec<&str> = got.iter().map(|g| g["name"].as_str().unwrap()).collect();
+        assert_eq!(names, order, "{field}: {d}");
+        for g in got {
+            let host = g["name"].as_str().unwrap();
+            assert_eq!(
+                g["values"].as_array().unwrap(),
+                &want[host],
+                "{field} of {host}"
+            );
+        }
+    }
+    // Spot checks of the arithmetic above: two samples averaged, the text CPU left out.
+    assert_eq!(d["host_cpu"][1]["values"][0], json!(50.0));
+    assert_eq!(d["host_cpu"][1]["values"][5], Value::Null);
+    assert_eq!(d["host_memory"][0]["values"][0], json!(72.0));
+
+    // A range without host metrics has no host charts.
+    let range =
+        json!({ "range": "", "from": "2026-05-02T10:00:00Z", "to": "2026-05-02T11:00:00Z" });
+    let d = dashboard(&db, &cookies, range).await;
+    assert_eq!(
+        (d["host_cpu"].clone(), d["host_memory"].clone()),
+        (json!([]), json!([]))
+    );
 }
 
 async fn refused_ranges_are_named_and_pages_show_logged_text_as_text(db: TestDb) {

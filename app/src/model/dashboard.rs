@@ -48,6 +48,16 @@ pub struct Ranked {
     pub count: u64,
 }
 
+/// One host's average of a host metric (a percentage) per bucket; `None` where it sent no
+/// sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gauge {
+    /// The host (`host`), empty when the samples name none.
+    pub name: String,
+    /// One value per bucket of [`Dashboard::buckets`].
+    pub values: Vec<Option<f64>>,
+}
+
 /// Everything the dashboard shows for one range, or why the range was refused.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -79,7 +89,14 @@ pub struct Dashboard {
     /// The most frequent source addresses and event actions in the range.
     pub top_source_ips: Vec<Ranked>,
     pub top_actions: Vec<Ranked>,
+    /// Host-metric events (`event_action` `host_metrics`): average CPU usage and memory use in
+    /// percent per bucket, for at most [`TOP_HOSTS`] hosts, highest peak first.
+    pub host_cpu: Vec<Gauge>,
+    pub host_memory: Vec<Gauge>,
 }
+
+/// How many hosts the host-metric charts show.
+pub const TOP_HOSTS: usize = 8;
 
 /// How many values the top lists show.
 pub const TOP_N: usize = 10;

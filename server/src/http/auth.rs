@@ -111,6 +111,7 @@ pub fn session_cookies(
 fn is_public_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path == "/favicon.svg"
+        || path.starts_with("/vendor/")
         || matches!(path, "/healthz" | "/readyz" | "/metrics")
         || path.starts_with("/api/docs")
         || path == "/api/v1/openapi.json"

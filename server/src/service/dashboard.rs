@@ -10,13 +10,15 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use app::error::AppError;
 use app::model::auth::{CurrentUser, Permission};
 use app::model::dashboard::{
-    DEFAULT_DASHBOARD_RANGE, Dashboard, DashboardRange, DashboardService, Ranked, Series, TOP_N,
+    DEFAULT_DASHBOARD_RANGE, Dashboard, DashboardRange, DashboardService, Gauge, Ranked, Series,
+    TOP_HOSTS, TOP_N,
 };
 
 use super::{Service, internal};
 use crate::ingest::rollup::minute;
 use crate::store::alert;
 use crate::store::event_rollup::{self, Minutes};
+use crate::store::host_metrics;
 
 /// Levels and severities, most severe first; other values follow in name order, the empty
 /// value last.
@@ -142,6 +144,31 @@ fn to_series(points: Vec<(i64, String, i64)>, n: usize, order: &[&str]) -> Vec<S
         .collect()
 }
 
+/// Per-host values over `n` buckets, the [`TOP_HOSTS`] hosts with the highest peak first (ties
+/// by name).
+fn to_gauges(points: Vec<(i64, String, f64)>, n: usize) -> Vec<Gauge> {
+    let mut by: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
+    for (b, host, value) in points {
+        let Ok(b) = usize::try_from(b) else { continue };
+        if b >= n || !value.is_finite() {
+            continue;
+        }
+        by.entry(host).or_insert_with(|| vec![None; n])[b] = Some(value);
+    }
+    let peak = |g: &Gauge| g.values.iter().flatten().fold(f64::MIN, |a, v| a.max(*v));
+    let mut gauges: Vec<Gauge> = by
+        .into_iter()
+        .map(|(name, values)| Gauge { name, values })
+        .collect();
+    gauges.sort_by(|a, b| {
+        peak(b)
+            .total_cmp(&peak(a))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    gauges.truncate(TOP_HOSTS);
+    gauges
+}
+
 fn ranked(rows: Vec<(String, i64)>) -> Vec<Ranked> {
     rows.into_iter()
         .map(|(value, count)| Ranked {
@@ -207,6 +234,15 @@ impl DashboardService for Service {
             r
         };
 
+        let gauges = |key: &'static str| async move {
+            host_metrics::averages(db, key, at(minutes.from), at(minutes.to), bucket)
+                .await
+                .map(|points| to_gauges(points, n))
+                .map_err(internal)
+        };
+        let host_cpu = gauges("host.cpu.usage").await?;
+        let host_memory = gauges("host.memory.percent").await?;
+
         let (open_alerts, alerts_by_severity) = if user.can(Permission::AlertsRead) {
             self.alert_figures(minutes, bucket, n).await?
         } else {
@@ -232,6 +268,8 @@ impl DashboardService for Service {
             logins,
             top_source_ips: top(top_source_ips),
             top_actions: top(top_actions),
+            host_cpu,
+            host_memory,
         })
     }
 }
@@ -335,6 +373,30 @@ mod tests {
         assert_eq!(bucket_minutes(61), 2);
         assert_eq!(bucket_minutes(1440), 30);
         assert_eq!(bucket_minutes(10080), 180);
+    }
+
+    #[test]
+    fn gauges_put_the_busiest_hosts_first_and_leave_gaps() {
+        let mut points = vec![
+            (0, "a".to_string(), 20.0),
+            (1, "b".to_string(), 95.0),
+            (1, "a".to_string(), 40.0),
+            (7, "a".to_string(), 99.0),
+            (0, "c".to_string(), f64::NAN),
+        ];
+        points.extend((0..TOP_HOSTS).map(|i| (0, format!("idle-{i}"), 1.0)));
+        let g = to_gauges(points, 2);
+        assert_eq!(g.len(), TOP_HOSTS);
+        assert_eq!(
+            (g[0].name.as_str(), &g[0].values),
+            ("b", &vec![None, Some(95.0)])
+        );
+        assert_eq!(
+            (g[1].name.as_str(), &g[1].values),
+            ("a", &vec![Some(20.0), Some(40.0)])
+        );
+        assert!(g.iter().all(|g| g.name != "c"));
+        assert_eq!(g[2].name, "idle-0");
     }
 
     #[test]

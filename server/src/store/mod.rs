@@ -12,6 +12,7 @@ pub mod checkpoint;
 pub mod detector_state;
 pub mod event_query;
 pub mod event_rollup;
+pub mod host_metrics;
 pub mod id_sequence;
 pub mod notification_channel;
 pub mod notification_outbox;

@@ -1,10 +1,17 @@
 //! The dashboard: headline figures and charts for a time range kept in the URL, all counted
 //! from the per-minute rollups. The server draws every figure (SVG and tables), so the page
-//! reads the same with JavaScript off; hydrated, it refreshes itself every 30 seconds.
+//! reads the same with JavaScript off; hydrated, it refreshes itself every 30 seconds and draws
+//! the charts again with Chart.js on canvases. Without JavaScript, `refresh` in the URL reloads
+//! the page.
 
+mod canvas;
 mod cards;
+#[cfg(feature = "hydrate")]
+mod chartjs;
+mod gauge_chart;
 mod links;
 mod range_picker;
+mod refresh;
 mod stacked_chart;
 mod top_list;
 
@@ -16,7 +23,9 @@ use crate::api::{get_dashboard, resource};
 use crate::model::dashboard::{Dashboard, DashboardRange};
 
 use cards::Cards;
+use gauge_chart::{GaugeChart, Gauges};
 use range_picker::RangePicker;
+use refresh::{NoScriptRefresh, RefreshToggle};
 use stacked_chart::{Stacked, StackedChart};
 use top_list::TopList;
 
@@ -36,6 +45,8 @@ pub fn DashboardPage() -> impl IntoView {
             to: get("to"),
         }
     });
+    let refresh =
+        Memo::new(move |_| refresh::seconds(&query.get().get("refresh").unwrap_or_default()));
     // Bumped by the refresh timer; a new value fetches the figures again.
     let tick = RwSignal::new(0u32);
     #[cfg(feature = "hydrate")]
@@ -51,10 +62,12 @@ pub fn DashboardPage() -> impl IntoView {
 
     view! {
         <Title text="Dashboard" />
+        {refresh.get_untracked().map(|seconds| view! { <NoScriptRefresh seconds /> })}
         <div class="dashboard-head">
             <h1>"Dashboard"</h1>
-            <RangePicker range />
+            <RangePicker range refresh />
         </div>
+        <RefreshToggle range refresh />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match figures.await {
@@ -117,6 +130,16 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
         dashboard.logins.clone(),
         "No authentication events in this range.",
     );
+    let gauges = |title, hosts| Gauges {
+        title,
+        buckets: dashboard.buckets.clone(),
+        bucket_minutes: dashboard.bucket_minutes,
+        hosts,
+        from: from.clone(),
+        to: to.clone(),
+    };
+    let cpu = gauges("Host CPU usage", dashboard.host_cpu.clone());
+    let memory = gauges("Host memory use", dashboard.host_memory.clone());
     view! {
         <p class="meta dashboard-range">
             {format!("From {} to {} (UTC)", dashboard.from, dashboard.to)}
@@ -144,6 +167,8 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
                 to=to.clone()
                 empty="No event in this range carries an action."
             />
+            <GaugeChart chart=cpu />
+            <GaugeChart chart=memory />
         </div>
     }
     .into_any()

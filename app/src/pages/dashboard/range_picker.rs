@@ -4,10 +4,9 @@
 use leptos::prelude::*;
 
 use crate::model::dashboard::{DASHBOARD_RANGES, DEFAULT_DASHBOARD_RANGE, DashboardRange};
-use crate::pages::events::url::encode;
 
 #[component]
-pub fn RangePicker(range: Memo<DashboardRange>) -> impl IntoView {
+pub fn RangePicker(range: Memo<DashboardRange>, refresh: Memo<Option<u32>>) -> impl IntoView {
     let custom = move || {
         let r = range.get();
         !r.from.trim().is_empty() || !r.to.trim().is_empty()
@@ -27,7 +26,13 @@ pub fn RangePicker(range: Memo<DashboardRange>) -> impl IntoView {
                     .iter()
                     .map(|(value, label)| {
                         let value = *value;
-                        let href = format!("/?range={}", encode(value));
+                        let href = move || {
+                            let preset = DashboardRange {
+                                range: value.to_string(),
+                                ..Default::default()
+                            };
+                            super::refresh::href(&preset, refresh.get())
+                        };
                         view! {
                             <li>
                                 <a
@@ -58,6 +63,11 @@ pub fn RangePicker(range: Memo<DashboardRange>) -> impl IntoView {
                     "To (UTC)"
                     <input name="to" type="datetime-local" value=move || range.get().to />
                 </label>
+                {move || {
+                    refresh
+                        .get()
+                        .map(|s| view! { <input type="hidden" name="refresh" value=s.to_string() /> })
+                }}
                 <button type="submit">"Show"</button>
             </form>
         </nav>

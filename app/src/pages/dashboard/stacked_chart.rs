@@ -1,11 +1,13 @@
 //! A count over time, stacked by value, drawn on the server as SVG: each bar segment and each
 //! legend entry links to the events browser narrowed to its value and bucket. The same figures
-//! are in a table for screen readers and for reading exact numbers.
+//! are in a table for screen readers and for reading exact numbers. Hydrated, a Chart.js canvas
+//! draws the same bars in the SVG's place, with the same links (`canvas`).
 
 use leptos::prelude::*;
 
 use crate::model::dashboard::Series;
 
+use super::canvas::{ChartCanvas, ChartSpec, Line, Shape, bucket_label, color};
 use super::links;
 
 /// The chart's drawing area in SVG user units.
@@ -44,6 +46,36 @@ fn target(chart: &Stacked, value: &str, from: &str, to: &str) -> String {
     match chart.field {
         "severity" => "/alerts".to_string(),
         field => links::events(&links::chart_query(field, value), from, to),
+    }
+}
+
+/// The figures as the hydrated page's canvas draws them, with the same links as the SVG.
+fn spec(chart: &Stacked, caption: &str) -> ChartSpec {
+    let with_date = chart.bucket_minutes >= 120;
+    let lines = chart
+        .series
+        .iter()
+        .enumerate()
+        .map(|(k, s)| Line {
+            name: label(&s.name),
+            color: color(css_name(&s.name), k),
+            values: (0..chart.buckets.len())
+                .map(|i| Some(s.counts.get(i).copied().unwrap_or(0) as f64))
+                .collect(),
+            links: (0..chart.buckets.len())
+                .map(|i| target(chart, &s.name, &chart.buckets[i], &bucket_end(chart, i)))
+                .collect(),
+        })
+        .collect();
+    ChartSpec {
+        shape: Shape::Stacked,
+        label: caption.to_string(),
+        labels: chart
+            .buckets
+            .iter()
+            .map(|b| bucket_label(b, with_date))
+            .collect(),
+        lines,
     }
 }
 
@@ -165,6 +197,7 @@ pub fn StackedChart(chart: Stacked) -> impl IntoView {
         })
         .collect_view();
     let caption = format!("{} per {} min", chart.title, chart.bucket_minutes);
+    let spec = spec(&chart, &caption);
     view! {
         <section class="chart-panel" aria-labelledby=labelled_by.clone()>
             <h2 id=id>{chart.title}</h2>
@@ -177,6 +210,7 @@ pub fn StackedChart(chart: Stacked) -> impl IntoView {
             >
                 {segments}
             </svg>
+            <ChartCanvas spec />
             <p class="chart-axis">
                 <span>{first}</span>
                 <span>"max " {max.to_string()} " per " {chart.bucket_minutes.to_string()} " min"</span>
@@ -202,7 +236,7 @@ pub fn StackedChart(chart: Stacked) -> impl IntoView {
 }
 
 /// A value as part of a CSS class: known words kept, anything else `other`.
-fn css_name(value: &str) -> &'static str {
+pub(super) fn css_name(value: &str) -> &'static str {
     match value {
         "emergency" | "alert" | "critical" => "critical",
         "error" | "high" | "failure" => "bad",

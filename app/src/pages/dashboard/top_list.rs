@@ -1,10 +1,12 @@
 //! A ranked list of values (top source addresses, top actions) with counts and bars; each
-//! value links to the events browser narrowed to it.
+//! value links to the events browser narrowed to it. Hydrated, a Chart.js canvas above the
+//! table draws the counts as bars that lead to the same places (`canvas`).
 
 use leptos::prelude::*;
 
 use crate::model::dashboard::Ranked;
 
+use super::canvas::{ChartCanvas, ChartSpec, Line, Shape, color};
 use super::links;
 
 #[component]
@@ -31,10 +33,22 @@ pub fn TopList(
         .into_any();
     }
     let max = rows.iter().map(|r| r.count).max().unwrap_or(1).max(1);
+    let href = |value: &str| links::events(&links::test(field, value), &from, &to);
+    let spec = ChartSpec {
+        shape: Shape::Ranked,
+        label: format!("{title}: events per value"),
+        labels: rows.iter().map(|r| r.value.clone()).collect(),
+        lines: vec![Line {
+            name: "Events".to_string(),
+            color: color("", 0),
+            values: rows.iter().map(|r| Some(r.count as f64)).collect(),
+            links: rows.iter().map(|r| href(&r.value)).collect(),
+        }],
+    };
     let body = rows
         .into_iter()
         .map(|r| {
-            let href = links::events(&links::test(field, &r.value), &from, &to);
+            let href = href(&r.value);
             view! {
                 <tr>
                     <td class="top-value">
@@ -53,6 +67,7 @@ pub fn TopList(
     view! {
         <section class="chart-panel" aria-labelledby=labelled_by.clone()>
             <h2 id=id>{title}</h2>
+            <ChartCanvas spec />
             <table class="top-list">
                 <thead>
                     <tr>
