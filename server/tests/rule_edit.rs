@@ -6,41 +6,18 @@
 
 use crate::common;
 
-use axum::body::Body;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use common::TestDb;
 use common::notify::{invalid_user, submit};
+use common::{BROWSER_ACCEPT, TestDb, post_form};
 use server::store::audit_log;
 
 backend_suite!(
     a_saved_rule_is_backtested_changed_and_saved_from_the_editor,
     kind_changes_and_viewers_are_refused,
 );
-
-const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
-
-async fn post_form(
-    db: &TestDb,
-    name: &str,
-    back: &str,
-    body: &str,
-    cookies: &str,
-    accept: &str,
-) -> (StatusCode, http::HeaderMap, String) {
-    db.send(
-        Request::post(format!("/api/fn/{name}?back={back}"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", accept)
-            .header("cookie", cookies)
-            .header("sec-fetch-site", "same-origin")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-    )
-    .await
-}
 
 async fn read_page(db: &TestDb, uri: &str, cookies: &str) -> String {
     let (status, _, html) = db.get_page(uri, cookies).await;

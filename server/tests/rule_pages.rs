@@ -10,36 +10,14 @@ use axum::body::Body;
 use http::{Request, StatusCode};
 use serde_json::Value;
 
-use common::TestDb;
 use common::notify::{invalid_user, submit};
+use common::{BROWSER_ACCEPT, TestDb, post_form};
 
 backend_suite!(
     the_editor_backtests_a_draft_and_saves_it,
     the_list_enables_rules_and_counts_their_alerts,
     sigma_files_upload_with_a_result_per_file,
 );
-
-const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
-
-async fn post_form(
-    db: &TestDb,
-    name: &str,
-    back: &str,
-    body: &str,
-    cookies: &str,
-    accept: &str,
-) -> (StatusCode, http::HeaderMap, String) {
-    db.send(
-        Request::post(format!("/api/fn/{name}?back={back}"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", accept)
-            .header("cookie", cookies)
-            .header("sec-fetch-site", "same-origin")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-    )
-    .await
-}
 
 async fn read_page(db: &TestDb, uri: &str, cookies: &str) -> String {
     let (status, _, html) = db.get_page(uri, cookies).await;

@@ -6,12 +6,11 @@
 
 use crate::common;
 
-use axum::body::Body;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use serde_json::Value;
 
-use common::TestDb;
 use common::notify::{create_rule, raise};
+use common::{BROWSER_ACCEPT, TestDb, post_form};
 
 backend_suite!(
     a_plain_post_redirects_back_with_a_notice_shown_once,
@@ -19,32 +18,6 @@ backend_suite!(
     bulk_posts_change_every_ticked_alert,
     alert_pages_render_counts_filters_and_history_as_text,
 );
-
-const FORM: &str = "application/x-www-form-urlencoded";
-/// What a browser sends with a form post.
-const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
-
-/// Posts `body` to the server function `name` as a browser form would, from `back`.
-async fn post_form(
-    db: &TestDb,
-    name: &str,
-    back: &str,
-    body: &str,
-    cookies: &str,
-    accept: &str,
-) -> (StatusCode, http::HeaderMap, String) {
-    let uri = format!("/api/fn/{name}?back={back}");
-    db.send(
-        Request::post(uri)
-            .header("content-type", FORM)
-            .header("accept", accept)
-            .header("cookie", cookies)
-            .header("sec-fetch-site", "same-origin")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-    )
-    .await
-}
 
 /// The `vigil_notice` cookie a response sets, as `name=value`.
 fn notice_cookie(headers: &http::HeaderMap) -> Option<String> {

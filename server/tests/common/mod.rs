@@ -197,6 +197,30 @@ impl TestDb {
     }
 }
 
+/// What a browser sends as `accept` with a form post.
+pub const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
+
+/// Posts `body` to the server function `name` as a browser form on the page `back` would.
+pub async fn post_form(
+    db: &TestDb,
+    name: &str,
+    back: &str,
+    body: &str,
+    cookies: &str,
+    accept: &str,
+) -> (StatusCode, http::HeaderMap, String) {
+    db.send(
+        Request::post(format!("/api/fn/{name}?back={back}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", accept)
+            .header("cookie", cookies)
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
 /// The password of every user the tests create.
 pub const PASSWORD: &str = "a long enough test passphrase";
 
