@@ -14,7 +14,8 @@ use common::reports::{Ev, store};
 
 backend_suite!(
     a_scheduled_report_is_e_mailed,
-    schedules_are_managed_and_private
+    schedules_are_managed_and_private,
+    runs_missed_while_stopped_are_made_up_once
 );
 
 async fn a_scheduled_report_is_e_mailed(db: TestDb) {
@@ -174,4 +175,92 @@ async fn schedules_are_managed_and_private(db: TestDb) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = db.json("GET", &uri, &ana, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// What a restart finds: schedules whose expression came due while Vigil was stopped run once,
+/// the others wait for their next time.
+async fn runs_missed_while_stopped_are_made_up_once(db: TestDb) {
+    use sea_orm::{ActiveModelTrait, Set};
+    use server::store::report_schedule;
+
+    let ana = db.token("ana", &["analyst"]).await;
+    // Every 1 January at midnight: due once a year, so nothing comes due during the test.
+    let yearly = |name: &str| {
+        json!({ "name": name, "kind": "events", "format": "csv",
+                "cron": "0 0 0 1 1 *", "range": "24h" })
+    };
+    let mut ids = std::collections::HashMap::new();
+    for name in [
+        "missed",
+        "never run",
+        "ran since",
+        "disabled",
+        "created after",
+    ] {
+        let (status, s) = db
+            .json(
+                "POST",
+                "/api/v1/reports/schedules",
+                &ana,
+                Some(yearly(name)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{s}");
+        ids.insert(name, s["id"].as_i64().unwrap() as i32);
+    }
+    let now = Utc::now();
+    let long_ago = now - Duration::days(800);
+    let set = |name: &str,
+               created: chrono::DateTime<Utc>,
+               last: Option<chrono::DateTime<Utc>>,
+               enabled: bool| {
+        report_schedule::ActiveModel {
+            id: Set(ids[name]),
+            created_at: Set(created),
+            last_run_at: Set(last),
+            enabled: Set(enabled),
+            ..Default::default()
+        }
+    };
+    // Last run more than a year ago: at least one 1 January has passed since.
+    let rows = [
+        set("missed", long_ago, Some(now - Duration::days(400)), true),
+        set("never run", long_ago, None, true),
+        set("ran since", long_ago, Some(now), true),
+        set("disabled", long_ago, None, false),
+        // Created a moment ago (as the API did): its last 1 January came before it.
+        set("created after", now, None, true),
+    ];
+    for row in rows {
+        row.update(db.state.service().db()).await.unwrap();
+    }
+
+    let mut queued = server::jobs::schedule::catch_up(db.state.service())
+        .await
+        .unwrap();
+    queued.sort();
+    let mut expected = vec![ids["missed"], ids["never run"]];
+    expected.sort();
+    assert_eq!(queued, expected, "schedules {ids:?}");
+
+    // One report each, however many runs were missed, marked with its schedule.
+    let (_, list) = db.json("GET", "/api/v1/reports", &ana, None).await;
+    let mut by_schedule: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["schedule_id"].as_i64())
+        .collect();
+    by_schedule.sort();
+    assert_eq!(
+        by_schedule,
+        expected.iter().map(|&i| i64::from(i)).collect::<Vec<_>>(),
+        "{list}"
+    );
+
+    // The runs are recorded: starting again makes up nothing more.
+    let again = server::jobs::schedule::catch_up(db.state.service())
+        .await
+        .unwrap();
+    assert_eq!(again, Vec::<i32>::new());
 }

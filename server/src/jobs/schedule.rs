@@ -1,12 +1,13 @@
 //! The schedule job: each enabled schedule is a tokio-cron-scheduler job (UTC) that queues a
 //! report over the schedule's relative range when its cron expression comes due; a finished
-//! scheduled report is e-mailed through the schedule's e-mail channel, as an attachment. Runs
-//! missed while Vigil was stopped are not made up.
+//! scheduled report is e-mailed through the schedule's e-mail channel, as an attachment. At
+//! start, a schedule that came due while Vigil was stopped runs once, however many runs it
+//! missed (like cron's `anacron` or systemd's `Persistent=`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
@@ -71,6 +72,7 @@ impl Schedules {
         for s in all {
             self.sync(s.id, Some(&s)).await;
         }
+        catch_up(&service).await?;
         Ok(())
     }
 
@@ -135,47 +137,88 @@ pub async fn owner(service: &Service, id: i32) -> Result<CurrentUser, String> {
     })
 }
 
+/// When the six-field cron expression `cron` last came due at or before `now`, read the way the
+/// scheduler reads it (UTC).
+pub fn last_due(cron: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(cron)
+        .ok()?
+        .find_previous_occurrence(&now, true)
+        .ok()
+}
+
+/// Runs what came due while Vigil was stopped: each enabled schedule whose expression came due
+/// after its last run (or, never run, after its creation) queues one report now, however many
+/// runs it missed. Answers the schedules that queued one.
+pub async fn catch_up(service: &Service) -> anyhow::Result<Vec<i32>> {
+    let now = Utc::now();
+    let all = report_schedule::Entity::find()
+        .filter(report_schedule::Column::Enabled.eq(true))
+        .all(service.db())
+        .await?;
+    let mut queued = Vec::new();
+    for s in all {
+        let since = s.last_run_at.unwrap_or(s.created_at);
+        let Some(due) = last_due(&s.cron, now).filter(|due| *due > since) else {
+            continue;
+        };
+        tracing::info!(schedule = s.id, %due, "a scheduled report came due while Vigil was stopped: queuing it now");
+        match queue(service, s.id).await {
+            Ok(true) => queued.push(s.id),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(schedule = s.id, error = %e, "missed scheduled report not queued")
+            }
+        }
+    }
+    Ok(queued)
+}
+
 /// Queues the report of schedule `id`.
 async fn fire(service: &Service, id: i32) {
-    let result: Result<(), String> = async {
-        let Some(s) = report_schedule::Entity::find_by_id(id)
-            .one(service.db())
-            .await
-            .map_err(|e| e.to_string())?
-            .filter(|s| s.enabled)
-        else {
-            return Ok(());
-        };
-        let owner = owner(service, s.owner_id).await?;
-        let now = Utc::now();
-        let new = NewReport {
-            kind: ReportKind::parse(&s.kind).ok_or("unknown kind")?,
-            format: ReportFormat::parse(&s.format).ok_or("unknown format")?,
-            name: Some(format!("{}, {}", s.name, now.format("%Y-%m-%d %H:%M"))),
-            from: None,
-            to: None,
-            range: Some(format_range(s.range_secs)),
-            filters: serde_json::from_value::<ReportFilters>(s.parameters.clone())
-                .unwrap_or_default(),
-        };
-        service
-            .queue_report(&owner, new, Some(s.id))
-            .await
-            .map_err(|e| e.to_string())?;
-        report_schedule::ActiveModel {
-            id: Set(s.id),
-            last_run_at: Set(Some(now)),
-            ..Default::default()
-        }
-        .update(service.db())
-        .await
-        .map_err(|e| e.to_string())?;
-        Ok(())
-    }
-    .await;
-    if let Err(e) = result {
+    if let Err(e) = queue(service, id).await {
         tracing::warn!(schedule = id, error = %e, "scheduled report not queued");
     }
+}
+
+/// Queues the report of schedule `id` and records the run; `false` when the schedule is gone
+/// or disabled.
+async fn queue(service: &Service, id: i32) -> Result<bool, String> {
+    let Some(s) = report_schedule::Entity::find_by_id(id)
+        .one(service.db())
+        .await
+        .map_err(|e| e.to_string())?
+        .filter(|s| s.enabled)
+    else {
+        return Ok(false);
+    };
+    let owner = owner(service, s.owner_id).await?;
+    let now = Utc::now();
+    let new = NewReport {
+        kind: ReportKind::parse(&s.kind).ok_or("unknown kind")?,
+        format: ReportFormat::parse(&s.format).ok_or("unknown format")?,
+        name: Some(format!("{}, {}", s.name, now.format("%Y-%m-%d %H:%M"))),
+        from: None,
+        to: None,
+        range: Some(format_range(s.range_secs)),
+        filters: serde_json::from_value::<ReportFilters>(s.parameters.clone()).unwrap_or_default(),
+    };
+    service
+        .queue_report(&owner, new, Some(s.id))
+        .await
+        .map_err(|e| e.to_string())?;
+    report_schedule::ActiveModel {
+        id: Set(s.id),
+        last_run_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(service.db())
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(true)
 }
 
 /// Sends a finished scheduled report through its schedule's channel, when it has one.
@@ -273,4 +316,33 @@ async fn try_deliver(
         "scheduled report e-mailed"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_due;
+    use chrono::{DateTime, Utc};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn last_due_is_the_latest_time_at_or_before_now() {
+        let daily = "0 0 7 * * *";
+        assert_eq!(
+            last_due(daily, at("2026-12-07T06:59:59Z")),
+            Some(at("2026-12-06T07:00:00Z"))
+        );
+        assert_eq!(
+            last_due(daily, at("2026-12-07T07:00:00Z")),
+            Some(at("2026-12-07T07:00:00Z"))
+        );
+        // Mondays at 07:00; 7 December 2026 is a Monday.
+        assert_eq!(
+            last_due("0 0 7 * * 1", at("2026-12-13T12:00:00Z")),
+            Some(at("2026-12-07T07:00:00Z"))
+        );
+        assert_eq!(last_due("not cron", at("2026-12-07T07:00:00Z")), None);
+    }
 }
