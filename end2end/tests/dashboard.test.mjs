@@ -183,6 +183,8 @@ for (const project of PROJECTS) {
         const cpu = page.getByRole('region', { name: 'Host CPU usage' });
         assert.deepEqual(await cpu.locator('.chart-legend li').allTextContents(), ['db-1 max 95 %', 'web-1 max 50 %']);
         assert.equal(await cpu.locator('svg polyline').count(), 2);
+        // Each host has one sample in the range: a dot, since a line of one point draws nothing.
+        assert.equal(await cpu.locator('svg path.gauge-dot').count(), 2);
         if (project.javaScriptEnabled) {
           await chartsDrawn(page);
           assert.equal(await page.locator('svg.stacked-chart').first().isVisible(), false, 'the canvas takes the SVG\'s place');

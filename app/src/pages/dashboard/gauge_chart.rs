@@ -93,17 +93,34 @@ pub fn GaugeChart(chart: Gauges) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(k, g)| {
+            let at = |i: usize, v: f64| (i as f64 * slot + slot / 2.0, y(v));
             let points = g
                 .values
                 .iter()
                 .enumerate()
-                .filter_map(|(i, v)| {
-                    v.map(|v| format!("{:.2},{:.2}", i as f64 * slot + slot / 2.0, y(v)))
-                })
+                .filter_map(|(i, v)| v.map(|v| at(i, v)))
+                .map(|(x, y)| format!("{x:.2},{y:.2}"))
                 .collect::<Vec<_>>()
                 .join(" ");
+            // A sample with no neighbour draws no segment: a round-capped dot shows it.
+            let has =
+                |i: Option<usize>| i.and_then(|i| g.values.get(i).copied().flatten()).is_some();
+            let dots = g
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !has(i.checked_sub(1)) && !has(Some(i + 1)))
+                .filter_map(|(i, v)| v.map(|v| at(i, v)))
+                .map(|(x, y)| {
+                    let class = format!("gauge-dot series-{}", k % 8);
+                    view! { <path class=class d=format!("M{x:.2} {y:.2}h0")></path> }
+                })
+                .collect_view();
             let class = format!("gauge-line series-{}", k % 8);
-            view! { <polyline class=class points=points></polyline> }
+            view! {
+                <polyline class=class points=points></polyline>
+                {dots}
+            }
         })
         .collect_view();
     let legend = chart
