@@ -223,11 +223,13 @@ async fn store_events(
     let source: std::sync::Arc<str> = "bench".into();
     let span = 7 * 24 * 3600 * 1000i64;
     let mut seed: u64 = 0x5eed;
+    // splitmix64: all 64 bits of each draw vary (the fields below read bits up to 52).
     let mut next = move || {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 33) as usize
+        seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) as usize
     };
     let mut rows: Vec<EventRow> = Vec::with_capacity(BATCH);
     let mut first_id = server::ingest::ids::reserve(db, events).await?;
