@@ -6,13 +6,12 @@
 
 use crate::common;
 
-use axum::body::Body;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::Value;
 
-use common::TestDb;
 use common::notify::{create_rule, raise};
+use common::{BROWSER_ACCEPT, TestDb};
 use server::store::user;
 
 backend_suite!(
@@ -20,8 +19,7 @@ backend_suite!(
     one_alert_and_ticked_alerts_go_to_the_picked_user,
 );
 
-const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
-
+/// Posts `body` to the server function `name` as a form on the alerts queue would.
 async fn post_form(
     db: &TestDb,
     name: &str,
@@ -29,16 +27,7 @@ async fn post_form(
     cookies: &str,
     accept: &str,
 ) -> (StatusCode, http::HeaderMap, String) {
-    db.send(
-        Request::post(format!("/api/fn/{name}?back=%2Falerts"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", accept)
-            .header("cookie", cookies)
-            .header("sec-fetch-site", "same-origin")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-    )
-    .await
+    common::post_form(db, name, "%2Falerts", body, cookies, accept).await
 }
 
 async fn me(db: &TestDb, token: &str) -> i64 {
@@ -160,13 +149,7 @@ async fn one_alert_and_ticked_alerts_go_to_the_picked_user(db: TestDb) {
     )
     .await;
     assert_eq!(status, StatusCode::FOUND);
-    let notice = headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("vigil_notice="))
-        .map(|c| c.split(';').next().unwrap().to_string())
-        .unwrap();
+    let notice = common::notice_cookie(&headers).unwrap();
     let (_, _, landed) = db.get_page("/alerts", &format!("{ana}; {notice}")).await;
     let expected = format!("Alert {} assigned to bob.", first.id);
     assert!(landed.contains(&expected), "{landed}");

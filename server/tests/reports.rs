@@ -502,24 +502,20 @@ async fn post_form(
     body: &str,
     cookies: &str,
 ) -> (StatusCode, String, Option<String>) {
-    let req = http::Request::post(format!("/api/fn/{name}?back=%2Freports"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-        .header("cookie", cookies)
-        .header("sec-fetch-site", "same-origin")
-        .body(axum::body::Body::from(body.to_string()))
-        .unwrap();
-    let (status, headers, _) = db.send(req).await;
+    let (status, headers, _) = common::post_form(
+        db,
+        name,
+        "%2Freports",
+        body,
+        cookies,
+        common::BROWSER_ACCEPT,
+    )
+    .await;
     let location = headers
         .get("location")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
-    let notice = headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("vigil_notice="))
-        .map(|c| c.split(';').next().unwrap().to_string());
+    let notice = common::notice_cookie(&headers);
     (status, location, notice)
 }
 

@@ -140,13 +140,7 @@ async fn a_saved_rule_is_backtested_changed_and_saved_from_the_editor(db: TestDb
     .await;
     assert_eq!(status, StatusCode::FOUND);
     assert_eq!(headers["location"], "/rules");
-    let notice = headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("vigil_notice="))
-        .map(|c| c.split(';').next().unwrap().to_string())
-        .expect("a notice");
+    let notice = common::notice_cookie(&headers).expect("a notice");
     let list = read_page(&db, "/rules", &format!("{admin}; {notice}")).await;
     assert!(
         list.contains("Saved rule Invalid user burst (tight)."),

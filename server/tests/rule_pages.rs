@@ -224,13 +224,7 @@ async fn sigma_files_upload_with_a_result_per_file(db: TestDb) {
     let (status, headers, _) = db.send(send(admin.clone(), BROWSER_ACCEPT)).await;
     assert_eq!(status, StatusCode::FOUND);
     assert_eq!(headers["location"], "/rules/import");
-    let notice = headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("vigil_notice="))
-        .map(|c| c.split(';').next().unwrap().to_string())
-        .expect("a notice");
+    let notice = common::notice_cookie(&headers).expect("a notice");
     let page = read_page(&db, "/rules/import", &format!("{admin}; {notice}")).await;
     let imported = format!("cve.yml: imported {title}");
     assert!(page.contains(&imported), "{page}");

@@ -10,7 +10,7 @@ use http::StatusCode;
 use serde_json::Value;
 
 use common::notify::{create_rule, raise};
-use common::{BROWSER_ACCEPT, TestDb, post_form};
+use common::{BROWSER_ACCEPT, TestDb, notice_cookie, post_form};
 
 backend_suite!(
     a_plain_post_redirects_back_with_a_notice_shown_once,
@@ -18,16 +18,6 @@ backend_suite!(
     bulk_posts_change_every_ticked_alert,
     alert_pages_render_counts_filters_and_history_as_text,
 );
-
-/// The `vigil_notice` cookie a response sets, as `name=value`.
-fn notice_cookie(headers: &http::HeaderMap) -> Option<String> {
-    headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("vigil_notice="))
-        .map(|c| c.split(';').next().unwrap().to_string())
-}
 
 /// The rule every test raises its alerts with: one `high` alert per address of an invalid
 /// SSH user.

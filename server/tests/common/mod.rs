@@ -221,6 +221,16 @@ pub async fn post_form(
     .await
 }
 
+/// The `vigil_notice` cookie a response sets, as `name=value`.
+pub fn notice_cookie(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("vigil_notice="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
 /// The password of every user the tests create.
 pub const PASSWORD: &str = "a long enough test passphrase";
 
